@@ -1,0 +1,263 @@
+/**
+ * Every input, read and validated once, into one Settings plan. Pure: it reads the inputs, the
+ * environment and the run's context it is given, and touches no file and no network, so every rule
+ * fails before any call to AWS. Nothing else reads inputs.
+ */
+import type { RunContext } from './github-context.js'
+import { contextTags } from './session-tags.js'
+import type { RoleRequest, Settings, SourcePlan, StaticCredentials } from './settings.js'
+import { isBareRoleName, parseRoleArn } from './rules/arn.js'
+import { parseBoolean } from './rules/boolean.js'
+import { parseKeyPart } from './rules/credentials.js'
+import { InputError } from './rules/input-error.js'
+import { parseAccountIds, splitList } from './rules/lists.js'
+import { parseInlinePolicy, parseManagedPolicies } from './rules/policies.js'
+import { parsePartitionMatch, parseStsEndpoint } from './rules/endpoint.js'
+import { parseRegion } from './rules/region.js'
+import { parseAudience, parseExternalId, parseSessionName } from './rules/session.js'
+import { mergeTags, parseCustomTags, parseTransitiveTagKeys } from './rules/tags.js'
+import { parseWholeNumber } from './rules/whole-number.js'
+
+/** How inputs are read: `get` trims as @actions/core does, `raw` does not. */
+export interface InputReader {
+  get(name: string): string
+  raw(name: string): string
+}
+
+/** No input needs more; larger ones are mistakes or attacks and are refused before parsing. */
+const MAX_INPUT_LENGTH = 65536
+/** STS's bounds on DurationSeconds, and the one-hour cap on chained sessions. */
+const DURATION = { min: 900, max: 43200, chained: 3600 }
+
+export function readSettings(
+  reader: InputReader,
+  env: NodeJS.ProcessEnv,
+  context: RunContext
+): Settings {
+  const input = boundedReader(reader)
+  const flag = (name: string, fallback: boolean): boolean =>
+    parseBoolean(name, input.get(name), fallback)
+
+  const stsEndpoint = optional(input.get('sts-endpoint'), value =>
+    parseStsEndpoint('sts-endpoint', value)
+  )
+  const customEndpoint = stsEndpoint !== undefined
+  const region = readRegion(input, env, customEndpoint)
+  const unsetCurrentCredentials = flag('unset-current-credentials', false)
+  const roleChaining = flag('role-chaining', false)
+  const keys = readAccessKeys(input)
+  const source = chooseSource(input, env, keys, roleChaining, flag('force-skip-oidc', false))
+
+  const roleText = input.get('role-to-assume')
+  if (!roleText && !keys) {
+    throw new InputError(
+      'role-to-assume',
+      'is required unless aws-access-key-id and aws-secret-access-key are given (with OIDC, grant the job `permissions: id-token: write` and give the role ARN).'
+    )
+  }
+  if (!roleText && roleChaining) {
+    throw new InputError(
+      'role-chaining',
+      'needs role-to-assume: the role to assume from the current credentials.'
+    )
+  }
+  const role = roleText
+    ? readRoleRequest(input, roleText, source, region, customEndpoint, roleChaining, context, flag)
+    : undefined
+
+  const retryDisabled = flag('disable-retry', false)
+  const maxAttempts = retryDisabled
+    ? 1
+    : parseWholeNumber('retry-max-attempts', input.raw('retry-max-attempts') || '12', {
+        min: 1,
+        max: 100
+      })
+  const timeoutSeconds = input.raw('action-timeout-s')
+    ? parseWholeNumber(
+        'action-timeout-s',
+        input.raw('action-timeout-s'),
+        { min: 0, max: 21600 },
+        'seconds'
+      )
+    : 0
+
+  return {
+    region,
+    source,
+    role,
+    stsEndpoint,
+    allowedAccountIds: parseAccountIds('allowed-account-ids', input.get('allowed-account-ids')),
+    maskAccountId: flag('mask-aws-account-id', false),
+    outputCredentials: flag('output-credentials', false),
+    outputEnvCredentials: flag('output-env-credentials', true),
+    unsetCurrentCredentials,
+    retry: {
+      maxAttempts,
+      actionTimeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : undefined,
+      specialCharactersWorkaround: flag('special-characters-workaround', false)
+    },
+    proxy: readProxy(input, env)
+  }
+}
+
+function readProxy(input: InputReader, env: NodeJS.ProcessEnv): Settings['proxy'] {
+  const given = optional(input.get('http-proxy'), value => parseStsEndpoint('http-proxy', value))
+  const fromEnv =
+    env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || undefined
+  return {
+    url: given ?? fromEnv,
+    noProxy: input.get('no-proxy') || env.NO_PROXY || env.no_proxy || undefined,
+    fromInput: given !== undefined
+  }
+}
+
+function boundedReader(reader: InputReader): InputReader {
+  const check = (name: string, value: string): string => {
+    if (value.length > MAX_INPUT_LENGTH) {
+      throw new InputError(
+        name,
+        `is ${value.length} characters long; the limit is ${MAX_INPUT_LENGTH}.`
+      )
+    }
+    return value
+  }
+  return { get: name => check(name, reader.get(name)), raw: name => check(name, reader.raw(name)) }
+}
+
+function optional<T>(value: string, parse: (value: string) => T): T | undefined {
+  return value === '' ? undefined : parse(value)
+}
+
+function readRegion(input: InputReader, env: NodeJS.ProcessEnv, customEndpoint: boolean): string {
+  const given = input.get('aws-region')
+  if (given) return parseRegion('aws-region', given, customEndpoint)
+  const fromEnv = env.AWS_REGION || env.AWS_DEFAULT_REGION
+  if (!fromEnv) {
+    throw new InputError(
+      'aws-region',
+      'is required (or set AWS_REGION or AWS_DEFAULT_REGION), e.g. us-east-1.'
+    )
+  }
+  return parseRegion('aws-region', fromEnv, customEndpoint)
+}
+
+function readAccessKeys(input: InputReader): StaticCredentials | undefined {
+  const accessKeyId = input.get('aws-access-key-id')
+  const secretAccessKey = input.get('aws-secret-access-key')
+  const sessionToken = input.get('aws-session-token')
+  if (accessKeyId && !secretAccessKey) {
+    throw new InputError('aws-secret-access-key', 'is required when aws-access-key-id is given.')
+  }
+  if (secretAccessKey && !accessKeyId) {
+    throw new InputError('aws-access-key-id', 'is required when aws-secret-access-key is given.')
+  }
+  if (!accessKeyId) {
+    if (sessionToken) {
+      throw new InputError(
+        'aws-session-token',
+        'needs aws-access-key-id and aws-secret-access-key.'
+      )
+    }
+    return undefined
+  }
+  return {
+    accessKeyId: parseKeyPart('aws-access-key-id', accessKeyId, 128),
+    secretAccessKey: parseKeyPart('aws-secret-access-key', secretAccessKey, 256),
+    sessionToken: sessionToken ? parseKeyPart('aws-session-token', sessionToken, 8192) : undefined
+  }
+}
+
+/**
+ * Keys from inputs first; then an explicit token file; then GitHub OIDC when the job may request
+ * a token; else whatever credentials the job already has (the SDK's default chain).
+ */
+function chooseSource(
+  input: InputReader,
+  env: NodeJS.ProcessEnv,
+  keys: StaticCredentials | undefined,
+  roleChaining: boolean,
+  forceSkipOidc: boolean
+): SourcePlan {
+  if (keys) return { kind: 'access-keys', keys }
+  const tokenFile = input.get('web-identity-token-file')
+  if (tokenFile) return { kind: 'token-file', path: tokenFile }
+  const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL
+  const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+  if (!forceSkipOidc && !roleChaining && requestUrl && requestToken) {
+    const audience = parseAudience('audience', input.get('audience') || 'sts.amazonaws.com')
+    return { kind: 'github-oidc', requestUrl, requestToken, audience }
+  }
+  return { kind: 'environment', chaining: roleChaining }
+}
+
+function readRoleRequest(
+  input: InputReader,
+  roleText: string,
+  source: SourcePlan,
+  region: string,
+  customEndpoint: boolean,
+  roleChaining: boolean,
+  context: RunContext,
+  flag: (name: string, fallback: boolean) => boolean
+): RoleRequest {
+  const webIdentity = source.kind === 'github-oidc' || source.kind === 'token-file'
+  if (isBareRoleName(roleText) && source.kind !== 'access-keys') {
+    throw new InputError(
+      'role-to-assume',
+      'is a bare role name; give the full ARN (arn:aws:iam::ACCOUNT:role/NAME). A bare name is resolved only against access keys.'
+    )
+  }
+  const role = isBareRoleName(roleText)
+    ? { bareName: roleText }
+    : parseRoleArn('role-to-assume', roleText, customEndpoint)
+  if ('arn' in role && !customEndpoint)
+    parsePartitionMatch('role-to-assume', role.partition, region)
+
+  const maxDuration = roleChaining ? DURATION.chained : DURATION.max
+  const durationSeconds = parseWholeNumber(
+    'role-duration-seconds',
+    input.raw('role-duration-seconds') || '3600',
+    { min: DURATION.min, max: maxDuration },
+    roleChaining ? 'seconds (role chaining caps sessions at one hour)' : 'seconds'
+  )
+
+  const customTagsText = input.get('custom-tags')
+  const transitiveKeys = splitList(input.get('transitive-tag-keys'))
+  if (webIdentity && (customTagsText || transitiveKeys.length > 0)) {
+    const name = customTagsText ? 'custom-tags' : 'transitive-tag-keys'
+    throw new InputError(
+      name,
+      "cannot be used with web identity (OIDC or a token file): STS refuses session tags there; tags come from the token's claims."
+    )
+  }
+  const skipTagging = flag('role-skip-session-tagging', false)
+  const customTags = customTagsText ? parseCustomTags('custom-tags', customTagsText) : []
+  const tags = webIdentity
+    ? []
+    : mergeTags('custom-tags', skipTagging ? [] : contextTags(context), customTags)
+
+  const externalIdText = input.get('role-external-id')
+  if (webIdentity && externalIdText) {
+    throw new InputError(
+      'role-external-id',
+      'cannot be used with web identity (OIDC or a token file): AssumeRoleWithWebIdentity takes no external ID.'
+    )
+  }
+  const policyText = input.get('inline-session-policy')
+  return {
+    role,
+    sessionName: parseSessionName(
+      'role-session-name',
+      input.get('role-session-name') || 'GitHubActions'
+    ),
+    durationSeconds,
+    externalId: externalIdText ? parseExternalId('role-external-id', externalIdText) : undefined,
+    tags,
+    transitiveTagKeys: parseTransitiveTagKeys('transitive-tag-keys', transitiveKeys, tags),
+    inlinePolicy: policyText ? parseInlinePolicy('inline-session-policy', policyText) : undefined,
+    managedPolicies: parseManagedPolicies(
+      'managed-session-policies',
+      splitList(input.get('managed-session-policies'))
+    )
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Which failures are worth another attempt, and the one retry machinery both network calls use:
+ * the SDK's StandardRetryStrategy (capped exponential backoff with full jitter and a retry quota),
+ * with our classification in front of it and one log line per retry.
+ */
+import { StandardRetryStrategy } from '@smithy/core/retry'
+import type {
+  RetryErrorInfo,
+  RetryErrorType,
+  RetryStrategyV2,
+  RetryToken,
+  StandardRetryToken
+} from '@smithy/types'
+
+/** Errors that cannot succeed on retry, whatever their HTTP status. */
+const PERMANENT_CODES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'ValidationError',
+  'InvalidParameterValue',
+  'MalformedPolicyDocument',
+  'PackedPolicyTooLarge',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'RegionDisabledException',
+  'InvalidIdentityToken',
+  'InvalidIdentityTokenException',
+  'MissingAuthenticationToken'
+])
+/** Errors AWS documents as worth retrying that the SDK treats as client errors. */
+const TRANSIENT_CODES = new Set(['IDPCommunicationError', 'IDPCommunicationErrorException'])
+/** A DNS answer that may change on retry; ENOTFOUND (no such host) is a wrong endpoint. */
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN'
+])
+
+interface ErrorShape {
+  name?: string
+  code?: string
+  message?: string
+  $metadata?: { httpStatusCode?: number }
+  cause?: unknown
+}
+
+/**
+ * Our verdict on an error, or undefined to keep the SDK's. Codes decide first; an unknown or empty
+ * code (some STS-compatible servers send a bare <Error>) falls back to the HTTP status: 429 and
+ * 5xx are transient, other 4xx permanent. A 2xx whose body could not be parsed is transient.
+ */
+export function classifyError(error: unknown): RetryErrorType | undefined {
+  if (typeof error !== 'object' || error === null) return undefined
+  const shape = error as ErrorShape
+  const name = shape.name ?? ''
+  const status = shape.$metadata?.httpStatusCode
+  if (name === 'AbortError') return 'CLIENT_ERROR'
+  if (PERMANENT_CODES.has(name)) return 'CLIENT_ERROR'
+  if (TRANSIENT_CODES.has(name)) return 'TRANSIENT'
+  // fetch reports network failures as TypeError with the system error as its cause.
+  const code = shape.code ?? (shape.cause as ErrorShape | undefined)?.code
+  if (code === 'ENOTFOUND') return 'CLIENT_ERROR'
+  if (code && TRANSIENT_NETWORK_CODES.has(code)) return 'TRANSIENT'
+  if (name === 'TimeoutError' || name === 'RequestTimeout') return 'TRANSIENT'
+  if (status !== undefined && status >= 200 && status < 300) return 'TRANSIENT'
+  if (status === 429) return 'THROTTLING'
+  if (status !== undefined && status >= 500) return 'TRANSIENT'
+  if (status !== undefined && status >= 400) {
+    return name === 'Throttling' ||
+      name === 'ThrottlingException' ||
+      name === 'RequestLimitExceeded'
+      ? 'THROTTLING'
+      : 'CLIENT_ERROR'
+  }
+  return undefined
+}
+
+/** A short cause for the retry log line: the error code and status, never the message body. */
+export function describeCause(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown error'
+  const shape = error as ErrorShape
+  const status = shape.$metadata?.httpStatusCode
+  const code = shape.code && shape.code !== shape.name ? ` ${shape.code}` : ''
+  return `${shape.name ?? 'Error'}${code}${status ? ` (HTTP ${status})` : ''}`
+}
+
+export interface RetryLog {
+  (line: string): void
+}
+
+/**
+ * The SDK's standard strategy, told about our classification, logging each retry as
+ * "<what> attempt N/M failed: <cause>; waited X ms before attempt N+1". Usable by the SDK client
+ * (it is a RetryStrategyV2) and by our own fetch of the ID token through `attempt`.
+ */
+export class TransientOnlyRetry implements RetryStrategyV2 {
+  private readonly inner: StandardRetryStrategy
+
+  constructor(
+    readonly maxAttempts: number,
+    private readonly what: string,
+    private readonly log: RetryLog
+  ) {
+    this.inner = new StandardRetryStrategy({ maxAttempts })
+  }
+
+  acquireInitialRetryToken(scope: string): Promise<RetryToken> {
+    return this.inner.acquireInitialRetryToken(scope)
+  }
+
+  /** Throws when no retry is due; otherwise waits the backoff (inside the SDK) and logs it. */
+  async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
+    const errorType = classifyError(info.error) ?? info.errorType
+    const attempt = token.getRetryCount() + 1
+    const next = await this.inner.refreshRetryTokenForRetry(token as StandardRetryToken, {
+      ...info,
+      errorType
+    })
+    const waited = (next as { $retryLog?: { acquisitionDelay?: number } }).$retryLog
+      ?.acquisitionDelay
+    this.log(
+      `${this.what} attempt ${attempt}/${this.maxAttempts} failed: ${describeCause(info.error)}; waited ${waited ?? 0} ms before attempt ${attempt + 1}`
+    )
+    return next
+  }
+
+  recordSuccess(token: RetryToken): void {
+    this.inner.recordSuccess(token as StandardRetryToken)
+  }
+
+  /** Runs `call` until it succeeds or the strategy refuses another attempt; rethrows the last error. */
+  async attempt<T>(call: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    let token = await this.acquireInitialRetryToken('')
+    for (;;) {
+      try {
+        const result = await call()
+        this.recordSuccess(token)
+        return result
+      } catch (error) {
+        if (signal?.aborted) throw error
+        try {
+          token = await this.refreshRetryTokenForRetry(token, {
+            error: error as RetryErrorInfo['error'],
+            errorType: classifyError(error) ?? 'CLIENT_ERROR'
+          })
+        } catch {
+          throw error
+        }
+      }
+    }
+  }
+}

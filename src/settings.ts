@@ -1,0 +1,59 @@
+/**
+ * The validated plan for one run: everything the inputs, the environment and the run's context
+ * decide, before any network call. Built by inputs.ts; read by everything after it.
+ */
+import type { RoleArn } from './rules/arn.js'
+import type { Tag } from './rules/tags.js'
+
+export interface StaticCredentials {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+}
+
+/** Where the identity that calls STS comes from, in the order inputs.ts chooses it. */
+export type SourcePlan =
+  | { kind: 'access-keys'; keys: StaticCredentials }
+  | { kind: 'github-oidc'; requestUrl: string; requestToken: string; audience: string }
+  | { kind: 'token-file'; path: string }
+  /** Credentials already in the job (a previous step, role chaining, a self-hosted runner's role). */
+  | { kind: 'environment'; chaining: boolean }
+
+export interface RoleRequest {
+  /** A full ARN, or a bare name resolved against the source keys' account. */
+  role: RoleArn | { bareName: string }
+  sessionName: string
+  durationSeconds: number
+  externalId?: string
+  /** Session tags; only sent with AssumeRole (STS refuses them with web identity). */
+  tags: Tag[]
+  transitiveTagKeys: string[]
+  inlinePolicy?: string
+  managedPolicies: string[]
+  sourceIdentity?: string
+}
+
+export interface RetrySettings {
+  /** Attempts per network call, 1 when retries are disabled. */
+  maxAttempts: number
+  /** Bound on the whole main step, when set. */
+  actionTimeoutMs?: number
+  /** Re-assume until the secret key has only letters and digits (bounded by maxAttempts). */
+  specialCharactersWorkaround: boolean
+}
+
+export interface Settings {
+  region: string
+  source: SourcePlan
+  /** Absent when only access keys are given: they are exported as they are. */
+  role?: RoleRequest
+  stsEndpoint?: string
+  allowedAccountIds: string[]
+  maskAccountId: boolean
+  outputCredentials: boolean
+  outputEnvCredentials: boolean
+  unsetCurrentCredentials: boolean
+  retry: RetrySettings
+  /** Proxy for AWS calls; `fromInput` when http-proxy was given rather than taken from HTTPS_PROXY. */
+  proxy: { url?: string; noProxy?: string; fromInput: boolean }
+}

@@ -1,0 +1,10 @@
+import type { AwsCredentialIdentity } from '@smithy/types'
+import { maskSecret } from '../secrets.js'
+import type { StaticCredentials } from '../settings.js'
+
+/** Access keys from inputs (an IAM user whose only right is sts:AssumeRole on the role). */
+export function fromAccessKeys(keys: StaticCredentials): AwsCredentialIdentity {
+  maskSecret(keys.secretAccessKey)
+  maskSecret(keys.sessionToken)
+  return { ...keys }
+}

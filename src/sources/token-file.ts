@@ -1,0 +1,19 @@
+import { readFile } from 'node:fs/promises'
+import { isAbsolute, resolve } from 'node:path'
+import { InputError } from '../rules/input-error.js'
+import { maskSecret } from '../secrets.js'
+
+/** A web identity token from a file (EKS, or a token another step wrote); relative to the workspace. */
+export async function fromTokenFile(path: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const fullPath = isAbsolute(path) ? path : resolve(env.GITHUB_WORKSPACE ?? process.cwd(), path)
+  let token: string
+  try {
+    token = (await readFile(fullPath, 'utf8')).trim()
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unreadable'
+    throw new InputError('web-identity-token-file', `cannot be read (${code}): ${fullPath}.`)
+  }
+  maskSecret(token)
+  if (!token) throw new InputError('web-identity-token-file', `is empty: ${fullPath}.`)
+  return token
+}

@@ -1,0 +1,168 @@
+/**
+ * The STS client and its calls. One client per run, carrying the retry strategy, the per-attempt
+ * timeout and the proxy; each call returns the session in one shape, account taken from the
+ * assumed-role ARN (no GetCallerIdentity after assuming).
+ */
+import {
+  AssumeRoleCommand,
+  AssumeRoleWithWebIdentityCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+  type Credentials
+} from '@aws-sdk/client-sts'
+import type { AwsCredentialIdentity } from '@smithy/types'
+import { Agent as HttpAgent } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import { accountOfArn } from './rules/arn.js'
+import { InputError } from './rules/input-error.js'
+import type { TransientOnlyRetry } from './retry.js'
+import { maskSecret } from './secrets.js'
+import type { RoleRequest, Settings } from './settings.js'
+
+export interface SessionCredentials {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  expiration?: Date
+}
+
+export interface Session {
+  credentials: SessionCredentials
+  /** The assumed-role session ARN, or the caller's ARN when no role was assumed. */
+  arn: string
+  /** Empty when the ARN carries no account (STS-compatible servers). */
+  accountId: string
+}
+
+/** STS answered 2xx without the credentials or ARN every successful answer carries. */
+export class IncompleteResponseError extends Error {
+  constructor(what: string) {
+    super(`STS answered without ${what}.`)
+    this.name = 'IncompleteResponseError'
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 5_000
+
+export function createStsClient(
+  settings: Pick<Settings, 'region' | 'stsEndpoint' | 'proxy'>,
+  credentials: AwsCredentialIdentity | undefined,
+  retry: TransientOnlyRetry,
+  attemptTimeoutMs: number
+): STSClient {
+  return new STSClient({
+    region: settings.region,
+    endpoint: settings.stsEndpoint,
+    credentials,
+    maxAttempts: retry.maxAttempts,
+    retryStrategy: retry,
+    requestHandler: {
+      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
+      requestTimeout: attemptTimeoutMs,
+      ...proxyAgents(settings.proxy)
+    },
+    customUserAgent: 'assume-aws-role-action'
+  })
+}
+
+/**
+ * Node 24.5 added proxy support to its own agents (`proxyEnv`), so no proxy package is needed.
+ * On older Node a proxy from the http-proxy input is an error; one inherited from HTTPS_PROXY is
+ * ignored, as the SDK itself ignores it.
+ */
+function proxyAgents(proxy: Settings['proxy']): { httpAgent?: HttpAgent; httpsAgent?: HttpsAgent } {
+  if (!proxy.url) return {}
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+  if (major < 24 || (major === 24 && minor < 5)) {
+    if (proxy.fromInput) {
+      throw new InputError(
+        'http-proxy',
+        `needs Node.js 24.5 or later (this is ${process.versions.node}).`
+      )
+    }
+    return {}
+  }
+  const proxyEnv = { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: proxy.noProxy ?? '' }
+  // @types/node for Node 20 does not know `proxyEnv` yet; the runtime check above guarantees it.
+  const options = { keepAlive: true, proxyEnv } as ConstructorParameters<typeof HttpsAgent>[0]
+  return { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) }
+}
+
+export async function assumeRole(
+  client: STSClient,
+  roleArn: string,
+  request: RoleRequest,
+  signal: AbortSignal
+): Promise<Session> {
+  const output = await client.send(
+    new AssumeRoleCommand({
+      RoleArn: roleArn,
+      RoleSessionName: request.sessionName,
+      DurationSeconds: request.durationSeconds,
+      ExternalId: request.externalId,
+      Tags: request.tags.length > 0 ? request.tags : undefined,
+      TransitiveTagKeys:
+        request.transitiveTagKeys.length > 0 ? request.transitiveTagKeys : undefined,
+      Policy: request.inlinePolicy,
+      PolicyArns: policyArns(request),
+      SourceIdentity: request.sourceIdentity
+    }),
+    { abortSignal: signal }
+  )
+  return sessionFrom(output.Credentials, output.AssumedRoleUser?.Arn)
+}
+
+export async function assumeRoleWithWebIdentity(
+  client: STSClient,
+  roleArn: string,
+  request: RoleRequest,
+  token: string,
+  signal: AbortSignal
+): Promise<Session> {
+  const output = await client.send(
+    new AssumeRoleWithWebIdentityCommand({
+      RoleArn: roleArn,
+      RoleSessionName: request.sessionName,
+      DurationSeconds: request.durationSeconds,
+      WebIdentityToken: token,
+      Policy: request.inlinePolicy,
+      PolicyArns: policyArns(request)
+    }),
+    { abortSignal: signal }
+  )
+  return sessionFrom(output.Credentials, output.AssumedRoleUser?.Arn)
+}
+
+/** Who the given credentials belong to; used only where nothing else can tell. */
+export async function getCallerIdentity(client: STSClient, signal: AbortSignal): Promise<string> {
+  const output = await client.send(new GetCallerIdentityCommand({}), { abortSignal: signal })
+  if (!output.Arn) throw new IncompleteResponseError('the caller ARN')
+  return output.Arn
+}
+
+function policyArns(request: RoleRequest): Array<{ arn: string }> | undefined {
+  return request.managedPolicies.length > 0
+    ? request.managedPolicies.map(arn => ({ arn }))
+    : undefined
+}
+
+/** Masks what STS returned before anything else can see it, then checks it is complete. */
+function sessionFrom(credentials: Credentials | undefined, arn: string | undefined): Session {
+  maskSecret(credentials?.AccessKeyId)
+  maskSecret(credentials?.SecretAccessKey)
+  maskSecret(credentials?.SessionToken)
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
+    throw new IncompleteResponseError('credentials')
+  }
+  if (!arn) throw new IncompleteResponseError('the assumed-role ARN')
+  return {
+    credentials: {
+      accessKeyId: credentials.AccessKeyId,
+      secretAccessKey: credentials.SecretAccessKey,
+      sessionToken: credentials.SessionToken,
+      expiration: credentials.Expiration
+    },
+    arn,
+    accountId: accountOfArn(arn)
+  }
+}
