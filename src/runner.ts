@@ -13,6 +13,7 @@ import {
   prepareKeyValueMessage
 } from '../node_modules/@actions/core/lib/file-command.js'
 import { toCommandProperties } from '../node_modules/@actions/core/lib/utils.js'
+import { appendFile } from 'node:fs/promises'
 import { EOL } from 'node:os'
 
 export interface AnnotationProperties {
@@ -91,7 +92,6 @@ export function setFailed(message: string, properties: AnnotationProperties = {}
 
 /** Appends markdown to the job summary; a no-op outside the runner (no GITHUB_STEP_SUMMARY). */
 export async function appendSummary(markdown: string): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  const { summary } = await import('../node_modules/@actions/core/lib/summary.js')
-  await summary.addRaw(markdown, true).write()
+  const file = process.env.GITHUB_STEP_SUMMARY
+  if (file) await appendFile(file, markdown + EOL)
 }
