@@ -1,12 +1,14 @@
 /**
- * From the plan to a session: get the source identity, then make the one STS call its kind needs
- * (two only when a bare role name must be resolved to the caller's account).
+ * From the plan to sessions: get the source identity once, then make the one STS call each role
+ * needs (two only when a bare role name must be resolved to the caller's account). Several roles
+ * (role-profiles) share the source: one set of keys, or one ID token while it is valid.
  */
+import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
 import { debug, info } from './runner.js'
-import type { Settings } from './settings.js'
+import type { RoleRequest, Settings } from './settings.js'
 import { fromAccessKeys } from './sources/access-keys.js'
 import { fromEnvironment } from './sources/environment.js'
 import { fetchIdToken, tokenExpiry } from './sources/github-oidc.js'
@@ -21,89 +23,190 @@ import {
 
 /** Each attempt gets at most this long; a stalled connection must not eat the whole budget. */
 const ATTEMPT_TIMEOUT_MS = 10_000
-/** A fresh token is fetched when the old one has less than this left. */
+/** A token with less than this left is replaced before use. */
 const TOKEN_EXPIRY_MARGIN_S = 30
-/** How many fresh ID tokens one run may fetch when STS says the previous one expired. */
+/** How many ID tokens one run may fetch (a fresh one when STS says the last expired). */
 const MAX_TOKEN_FETCHES = 3
 /** Re-assumes allowed by special-characters-workaround; each is a full AssumeRole call. */
 const MAX_SPECIAL_CHARACTER_TRIES = 12
 
+export type Via =
+  'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'source credentials' | 'existing credentials'
+
 export interface Outcome {
   session: Session
-  /** What the session was obtained with, for the log and for diagnosis. */
-  via: 'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'source credentials'
+  via: Via
 }
 
-/** What a failure can be explained with: the source used and the token's claims, if any. */
+/** What a failure can be explained with: the token used, the role, the caller. */
 export interface AttemptRecord {
   idToken?: string
   roleArn?: string
   callerArn?: string
+  /** The profile whose role failed, with role-profiles. */
+  profile?: string
 }
 
-export async function obtainSession(
-  settings: Settings,
-  env: NodeJS.ProcessEnv,
-  signal: AbortSignal,
-  record: AttemptRecord
-): Promise<Outcome> {
-  const attemptTimeoutMs = attemptTimeout(settings)
-  const retry = (what: string): TransientOnlyRetry =>
-    new TransientOnlyRetry(settings.retry.maxAttempts, what, info)
-  const { source, role } = settings
+/** The identity that calls STS, ready for any number of roles. */
+export interface Source {
+  /** For AssumeRole and GetCallerIdentity; undefined means the SDK's default chain. */
+  credentials?: AwsCredentialIdentity
+  /** For AssumeRoleWithWebIdentity: the current token, fetched once and shared. */
+  token?: TokenSupply
+}
 
-  if (source.kind === 'github-oidc' || source.kind === 'token-file') {
-    if (!role || !('arn' in role.role)) throw new Error('web identity needs a role ARN') // inputs.ts ensures it
-    const roleArn = role.role.arn
-    record.roleArn = roleArn
-    const client = createStsClient(
-      settings,
-      undefined,
-      retry('AssumeRoleWithWebIdentity'),
-      attemptTimeoutMs
-    )
-    const getToken = (): Promise<string> =>
-      source.kind === 'github-oidc'
-        ? fetchIdToken(source, retry('ID token request'), attemptTimeoutMs, signal)
-        : fromTokenFile(source.path, env)
-    const session = await withFreshTokens(getToken, record, async token => {
-      debug(`AssumeRoleWithWebIdentity ${roleArn} as session ${role.sessionName}`)
-      return assumeRoleWithWebIdentity(client, roleArn, role, token, signal)
-    })
-    return { session, via: 'AssumeRoleWithWebIdentity' }
+export class Assumer {
+  private readonly clients = new Map<string, STSClient>()
+  private readonly attemptTimeoutMs: number
+
+  constructor(
+    private readonly settings: Settings,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly signal: AbortSignal,
+    readonly record: AttemptRecord
+  ) {
+    this.attemptTimeoutMs = attemptTimeout(settings)
   }
 
-  const credentials: AwsCredentialIdentity | undefined =
-    source.kind === 'access-keys'
-      ? fromAccessKeys(source.keys)
-      : fromEnvironment(env, source.chaining)
-  const client = createStsClient(settings, credentials, retry('STS'), attemptTimeoutMs)
+  /** With use-existing-credentials: the session the environment already has, if it works. */
+  async existingSession(): Promise<Outcome | undefined> {
+    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = this.env
+    if (!accessKeyId || !secretAccessKey) return undefined
+    const credentials = fromEnvironment(this.env, false)
+    try {
+      const arn = await getCallerIdentity(
+        this.client(this.settings.region, credentials),
+        this.signal
+      )
+      return {
+        session: {
+          credentials: credentials ?? { accessKeyId, secretAccessKey },
+          arn,
+          accountId: accountOfArn(arn)
+        },
+        via: 'existing credentials'
+      }
+    } catch (error) {
+      info(
+        `use-existing-credentials: the credentials in the environment do not work (${(error as Error).name}); assuming the role`
+      )
+      return undefined
+    }
+  }
 
-  if (!role) {
-    // Keys without a role are exported as they are; one GetCallerIdentity proves they work.
-    const arn = await getCallerIdentity(client, signal)
-    record.callerArn = arn
-    if (!credentials) throw new Error('no credentials to export') // inputs.ts requires keys here
+  /** The source identity, masked as soon as it is held. */
+  async source(): Promise<Source> {
+    const { source } = this.settings
+    switch (source.kind) {
+      case 'access-keys':
+        return { credentials: fromAccessKeys(source.keys) }
+      case 'environment':
+        return { credentials: fromEnvironment(this.env, source.chaining) }
+      case 'github-oidc':
+        return {
+          token: new TokenSupply(
+            () =>
+              fetchIdToken(
+                source,
+                this.retry('ID token request'),
+                this.attemptTimeoutMs,
+                this.signal
+              ),
+            this.record
+          )
+        }
+      case 'token-file':
+        return { token: new TokenSupply(() => fromTokenFile(source.path, this.env), this.record) }
+    }
+  }
+
+  /** Keys without a role: one GetCallerIdentity proves they work and names them. */
+  async sourceSession(source: Source): Promise<Outcome> {
+    if (!source.credentials) throw new Error('no credentials to export') // inputs.ts requires keys here
+    const arn = await getCallerIdentity(
+      this.client(this.settings.region, source.credentials),
+      this.signal
+    )
+    this.record.callerArn = arn
     return {
-      session: { credentials: { ...credentials }, arn, accountId: accountOfArn(arn) },
+      session: { credentials: { ...source.credentials }, arn, accountId: accountOfArn(arn) },
       via: 'source credentials'
     }
   }
 
-  let roleArn: string
-  if ('arn' in role.role) {
-    roleArn = role.role.arn
-  } else {
-    record.callerArn = await getCallerIdentity(client, signal)
-    roleArn = roleArnInCallerAccount(role.role.bareName, record.callerArn).arn
-    info(`Resolved role name ${role.role.bareName} to ${roleArn}`)
+  /** One role: AssumeRoleWithWebIdentity with a token, else AssumeRole with credentials. */
+  async assume(
+    source: Source,
+    request: RoleRequest,
+    region = this.settings.region
+  ): Promise<Outcome> {
+    const client = this.client(region, source.credentials)
+    if (source.token) {
+      const roleArn = 'arn' in request.role ? request.role.arn : request.role.bareName
+      this.record.roleArn ??= roleArn
+      const session = await source.token.use(token => {
+        debug(`AssumeRoleWithWebIdentity ${roleArn} as session ${request.sessionName}`)
+        return assumeRoleWithWebIdentity(client, roleArn, request, token, this.signal)
+      })
+      return { session, via: 'AssumeRoleWithWebIdentity' }
+    }
+    const roleArn = await this.resolveRoleArn(client, request)
+    this.record.roleArn ??= roleArn
+    const session = await this.withWorkaround(() => {
+      debug(`AssumeRole ${roleArn} as session ${request.sessionName}`)
+      return assumeRole(client, roleArn, request, this.signal)
+    })
+    return { session, via: 'AssumeRole' }
   }
-  record.roleArn = roleArn
-  const session = await assumeWithWorkaround(settings, () => {
-    debug(`AssumeRole ${roleArn} as session ${role.sessionName}`)
-    return assumeRole(client, roleArn, role, signal)
-  })
-  return { session, via: 'AssumeRole' }
+
+  private async resolveRoleArn(client: STSClient, request: RoleRequest): Promise<string> {
+    if ('arn' in request.role) return request.role.arn
+    this.record.callerArn = await getCallerIdentity(client, this.signal)
+    const { arn } = roleArnInCallerAccount(request.role.bareName, this.record.callerArn)
+    info(`Resolved role name ${request.role.bareName} to ${arn}`)
+    return arn
+  }
+
+  /**
+   * special-characters-workaround: some tools mishandle '/' and '+' in secret keys, so assume
+   * again until the secret has only letters and digits, a bounded number of times.
+   */
+  private async withWorkaround(assume: () => Promise<Session>): Promise<Session> {
+    if (!this.settings.retry.specialCharactersWorkaround) return assume()
+    const tries = Math.min(this.settings.retry.maxAttempts, MAX_SPECIAL_CHARACTER_TRIES)
+    for (let attempt = 1; ; attempt++) {
+      const session = await assume()
+      if (/^[A-Za-z0-9]+$/.test(session.credentials.secretAccessKey)) return session
+      if (attempt >= tries) {
+        throw new Error(
+          `special-characters-workaround: no secret key without special characters after ${tries} sessions; try again or drop the workaround.`
+        )
+      }
+      info(
+        `special-characters-workaround: secret key has special characters; assuming again (${attempt}/${tries})`
+      )
+    }
+  }
+
+  private retry(what: string): TransientOnlyRetry {
+    return new TransientOnlyRetry(this.settings.retry.maxAttempts, what, info)
+  }
+
+  /** One client per region and identity; credentials are fixed per run, so the region is the key. */
+  private client(region: string, credentials: AwsCredentialIdentity | undefined): STSClient {
+    const key = `${region} ${credentials?.accessKeyId ?? ''}`
+    let client = this.clients.get(key)
+    if (!client) {
+      client = createStsClient(
+        { ...this.settings, region },
+        credentials,
+        this.retry(credentials ? 'STS' : 'AssumeRoleWithWebIdentity'),
+        this.attemptTimeoutMs
+      )
+      this.clients.set(key, client)
+    }
+    return client
+  }
 }
 
 function attemptTimeout(settings: Settings): number {
@@ -114,50 +217,52 @@ function attemptTimeout(settings: Settings): number {
 }
 
 /**
- * Calls `assume` with an ID token, fetching a fresh one when STS says it expired (a long run of
- * retries can outlive a five-minute token). Bounded by MAX_TOKEN_FETCHES.
+ * One ID token shared by every role of the run, replaced when it is about to expire or when STS
+ * says it has (a long run of retries can outlive a five-minute token). Bounded by MAX_TOKEN_FETCHES.
  */
-async function withFreshTokens(
-  getToken: () => Promise<string>,
-  record: AttemptRecord,
-  assume: (token: string) => Promise<Session>
-): Promise<Session> {
-  for (let fetches = 1; ; fetches++) {
-    const token = await getToken()
-    record.idToken = token
-    const expiry = await tokenExpiry(token)
-    const expiresSoon = expiry !== undefined && expiry - Date.now() / 1000 < TOKEN_EXPIRY_MARGIN_S
-    if (expiresSoon && fetches < MAX_TOKEN_FETCHES) continue
+export class TokenSupply {
+  private current: Promise<string> | undefined
+  private fetches = 0
+
+  constructor(
+    private readonly fetchToken: () => Promise<string>,
+    private readonly record: AttemptRecord
+  ) {}
+
+  async use(assume: (token: string) => Promise<Session>): Promise<Session> {
+    let token = await this.get()
+    if (await this.expiresSoon(token)) token = await this.replace(token)
     try {
       return await assume(token)
     } catch (error) {
-      const name = (error as { name?: string }).name
-      if (name !== 'ExpiredTokenException' || fetches >= MAX_TOKEN_FETCHES) throw error
+      if ((error as { name?: string }).name !== 'ExpiredTokenException') throw error
+      if (this.fetches >= MAX_TOKEN_FETCHES) throw error
       info('The ID token expired before STS accepted it; fetching a fresh one')
+      return assume(await this.replace(token))
     }
   }
-}
 
-/**
- * special-characters-workaround: some tools mishandle '/' and '+' in secret keys, so assume again
- * until the secret has only letters and digits, a bounded number of times.
- */
-async function assumeWithWorkaround(
-  settings: Settings,
-  assume: () => Promise<Session>
-): Promise<Session> {
-  if (!settings.retry.specialCharactersWorkaround) return assume()
-  const tries = Math.min(settings.retry.maxAttempts, MAX_SPECIAL_CHARACTER_TRIES)
-  for (let attempt = 1; ; attempt++) {
-    const session = await assume()
-    if (/^[A-Za-z0-9]+$/.test(session.credentials.secretAccessKey)) return session
-    if (attempt >= tries) {
-      throw new Error(
-        `special-characters-workaround: no secret key without special characters after ${tries} sessions; try again or drop the workaround.`
-      )
-    }
-    info(
-      `special-characters-workaround: secret key has special characters; assuming again (${attempt}/${tries})`
-    )
+  private get(): Promise<string> {
+    this.current ??= this.fetch()
+    return this.current
+  }
+
+  /** A new token, unless another role already replaced the stale one. */
+  private async replace(stale: string): Promise<string> {
+    if ((await this.get()) === stale && this.fetches < MAX_TOKEN_FETCHES)
+      this.current = this.fetch()
+    return this.get()
+  }
+
+  private async fetch(): Promise<string> {
+    this.fetches++
+    const token = await this.fetchToken()
+    this.record.idToken = token
+    return token
+  }
+
+  private async expiresSoon(token: string): Promise<boolean> {
+    const expiry = await tokenExpiry(token)
+    return expiry !== undefined && expiry - Date.now() / 1000 < TOKEN_EXPIRY_MARGIN_S
   }
 }

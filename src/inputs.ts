@@ -5,16 +5,28 @@
  */
 import type { RunContext } from './github-context.js'
 import { contextTags } from './session-tags.js'
-import type { RoleRequest, Settings, SourcePlan, StaticCredentials } from './settings.js'
+import type {
+  ProfileRole,
+  RoleRequest,
+  Settings,
+  SourcePlan,
+  StaticCredentials
+} from './settings.js'
 import { isBareRoleName, parseRoleArn } from './rules/arn.js'
 import { parseBoolean } from './rules/boolean.js'
 import { parseKeyPart } from './rules/credentials.js'
-import { InputError } from './rules/input-error.js'
+import { InputError, quote } from './rules/input-error.js'
+import { parseProfileName, parseRoleProfiles } from './rules/role-profiles.js'
 import { parseAccountIds, splitList } from './rules/lists.js'
 import { parseInlinePolicy, parseManagedPolicies } from './rules/policies.js'
 import { parsePartitionMatch, parseStsEndpoint } from './rules/endpoint.js'
 import { parseRegion } from './rules/region.js'
-import { parseAudience, parseExternalId, parseSessionName } from './rules/session.js'
+import {
+  parseAudience,
+  parseExternalId,
+  parseSessionName,
+  parseSourceIdentity
+} from './rules/session.js'
 import { mergeTags, parseCustomTags, parseTransitiveTagKeys } from './rules/tags.js'
 import { parseWholeNumber } from './rules/whole-number.js'
 
@@ -49,7 +61,8 @@ export function readSettings(
   const source = chooseSource(input, env, keys, roleChaining, flag('force-skip-oidc', false))
 
   const roleText = input.get('role-to-assume')
-  if (!roleText && !keys) {
+  const roleProfilesText = input.get('role-profiles')
+  if (!roleText && !keys && !roleProfilesText) {
     throw new InputError(
       'role-to-assume',
       'is required unless aws-access-key-id and aws-secret-access-key are given (with OIDC, grant the job `permissions: id-token: write` and give the role ARN).'
@@ -61,9 +74,29 @@ export function readSettings(
       'needs role-to-assume: the role to assume from the current credentials.'
     )
   }
-  const role = roleText
-    ? readRoleRequest(input, roleText, source, region, customEndpoint, roleChaining, context, flag)
+  const common = { input, source, region, customEndpoint, roleChaining }
+  const options =
+    roleText || roleProfilesText
+      ? readSessionOptions(input, source, roleChaining, context, flag)
+      : undefined
+  const role = roleText && options ? readRole(common, options, roleText) : undefined
+  const profileRoles =
+    roleProfilesText && options ? readProfileRoles(common, options, roleProfilesText) : []
+  const profileName = input.get('aws-profile')
+  const profile = profileName
+    ? {
+        name: parseProfileName('aws-profile', profileName),
+        overwrite: flag('overwrite-aws-profile', false)
+      }
     : undefined
+  if (profile && profileRoles.some(entry => entry.profile === profile.name)) {
+    throw new InputError(
+      'role-profiles',
+      `names profile ${quote(profile.name)}, which aws-profile also names.`
+    )
+  }
+  const refreshCredentials = flag('refresh-credentials', false)
+  if (refreshCredentials) checkRefreshable(source, profile !== undefined || profileRoles.length > 0)
 
   const retryDisabled = flag('disable-retry', false)
   const maxAttempts = retryDisabled
@@ -89,14 +122,35 @@ export function readSettings(
     allowedAccountIds: parseAccountIds('allowed-account-ids', input.get('allowed-account-ids')),
     maskAccountId: flag('mask-aws-account-id', false),
     outputCredentials: flag('output-credentials', false),
-    outputEnvCredentials: flag('output-env-credentials', true),
+    // With a named profile the profile is the product; env credentials only when asked for.
+    outputEnvCredentials: flag('output-env-credentials', profile === undefined),
     unsetCurrentCredentials,
     retry: {
       maxAttempts,
       actionTimeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : undefined,
       specialCharactersWorkaround: flag('special-characters-workaround', false)
     },
+    profile,
+    profileRoles,
+    refreshCredentials,
+    useExistingCredentials: flag('use-existing-credentials', false),
     proxy: readProxy(input, env)
+  }
+}
+
+/** refresh-credentials needs a source the profile can use again later: keys, or OIDC. */
+function checkRefreshable(source: SourcePlan, hasProfile: boolean): void {
+  if (!hasProfile) {
+    throw new InputError(
+      'refresh-credentials',
+      'needs aws-profile or role-profiles: it writes profiles.'
+    )
+  }
+  if (source.kind !== 'access-keys' && source.kind !== 'github-oidc') {
+    throw new InputError(
+      'refresh-credentials',
+      'works with access keys or GitHub OIDC as the source; credentials from the environment or a token file cannot be renewed later.'
+    )
   }
 }
 
@@ -190,29 +244,25 @@ function chooseSource(
   return { kind: 'environment', chaining: roleChaining }
 }
 
-function readRoleRequest(
+interface RoleContext {
+  input: InputReader
+  source: SourcePlan
+  region: string
+  customEndpoint: boolean
+  roleChaining: boolean
+}
+
+/** What every assumed role of this run shares: session name, tags, policies, defaults. */
+type SessionOptions = Omit<RoleRequest, 'role'>
+
+function readSessionOptions(
   input: InputReader,
-  roleText: string,
   source: SourcePlan,
-  region: string,
-  customEndpoint: boolean,
   roleChaining: boolean,
   context: RunContext,
   flag: (name: string, fallback: boolean) => boolean
-): RoleRequest {
-  const webIdentity = source.kind === 'github-oidc' || source.kind === 'token-file'
-  if (isBareRoleName(roleText) && source.kind !== 'access-keys') {
-    throw new InputError(
-      'role-to-assume',
-      'is a bare role name; give the full ARN (arn:aws:iam::ACCOUNT:role/NAME). A bare name is resolved only against access keys.'
-    )
-  }
-  const role = isBareRoleName(roleText)
-    ? { bareName: roleText }
-    : parseRoleArn('role-to-assume', roleText, customEndpoint)
-  if ('arn' in role && !customEndpoint)
-    parsePartitionMatch('role-to-assume', role.partition, region)
-
+): SessionOptions {
+  const webIdentity = isWebIdentity(source)
   const maxDuration = roleChaining ? DURATION.chained : DURATION.max
   const durationSeconds = parseWholeNumber(
     'role-duration-seconds',
@@ -243,9 +293,15 @@ function readRoleRequest(
       'cannot be used with web identity (OIDC or a token file): AssumeRoleWithWebIdentity takes no external ID.'
     )
   }
+  const sourceIdentityText = input.get('source-identity')
+  if (webIdentity && sourceIdentityText) {
+    throw new InputError(
+      'source-identity',
+      "cannot be set with web identity (OIDC or a token file): STS takes it only from the token's claims."
+    )
+  }
   const policyText = input.get('inline-session-policy')
   return {
-    role,
     sessionName: parseSessionName(
       'role-session-name',
       input.get('role-session-name') || 'GitHubActions'
@@ -258,6 +314,74 @@ function readRoleRequest(
     managedPolicies: parseManagedPolicies(
       'managed-session-policies',
       splitList(input.get('managed-session-policies'))
+    ),
+    sourceIdentity: sourceIdentityText
+      ? parseSourceIdentity('source-identity', sourceIdentityText)
+      : undefined
+  }
+}
+
+function isWebIdentity(source: SourcePlan): boolean {
+  return source.kind === 'github-oidc' || source.kind === 'token-file'
+}
+
+function readRole(context: RoleContext, options: SessionOptions, roleText: string): RoleRequest {
+  const { source, region, customEndpoint } = context
+  if (isBareRoleName(roleText) && source.kind !== 'access-keys') {
+    throw new InputError(
+      'role-to-assume',
+      'is a bare role name; give the full ARN (arn:aws:iam::ACCOUNT:role/NAME). A bare name is resolved only against access keys.'
     )
   }
+  const role = isBareRoleName(roleText)
+    ? { bareName: roleText }
+    : parseRoleArn('role-to-assume', roleText, customEndpoint)
+  if ('arn' in role && !customEndpoint)
+    parsePartitionMatch('role-to-assume', role.partition, region)
+  return { ...options, role }
+}
+
+/** role-profiles: each line's role, with its own region, duration and external ID when given. */
+function readProfileRoles(
+  context: RoleContext,
+  options: SessionOptions,
+  text: string
+): ProfileRole[] {
+  const { customEndpoint, roleChaining, source } = context
+  return parseRoleProfiles('role-profiles', text).map(line => {
+    const region = line.region
+      ? parseRegion('role-profiles', line.region, customEndpoint)
+      : context.region
+    const role = parseRoleArn('role-profiles', line.roleArn, customEndpoint)
+    if (!customEndpoint) parsePartitionMatch('role-profiles', role.partition, region)
+    if (line.externalId && isWebIdentity(source)) {
+      throw new InputError(
+        'role-profiles',
+        'cannot give external-id= with web identity (OIDC or a token file).'
+      )
+    }
+    const durationSeconds = line.duration
+      ? parseWholeNumber(
+          'role-profiles',
+          line.duration,
+          {
+            min: DURATION.min,
+            max: roleChaining ? DURATION.chained : DURATION.max
+          },
+          'seconds (duration=)'
+        )
+      : options.durationSeconds
+    return {
+      profile: line.profile,
+      region,
+      request: {
+        ...options,
+        role,
+        durationSeconds,
+        externalId: line.externalId
+          ? parseExternalId('role-profiles', line.externalId)
+          : options.externalId
+      }
+    }
+  })
 }

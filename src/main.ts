@@ -2,7 +2,7 @@
  * The main step: inputs → plan → source identity → one STS call → publish. Any failure becomes
  * one ::error annotation and a step-summary section, redacted, with nothing exported.
  */
-import { obtainSession, type AttemptRecord } from './assume.js'
+import { Assumer, type AttemptRecord, type Outcome } from './assume.js'
 import { diagnose, type TokenClaims } from './diagnose.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { readSettings } from './inputs.js'
@@ -48,7 +48,10 @@ export async function run(): Promise<void> {
     }
     maskAccountOfRole(settings)
     deadline = startDeadline(settings.retry.actionTimeoutMs)
-    const outcome = await obtainSession(settings, process.env, deadline, record)
+    const outcome = await obtainSession(
+      new Assumer(settings, process.env, deadline, record),
+      settings
+    )
     if (settings.maskAccountId) {
       setSecret(outcome.session.accountId)
       setSecret(outcome.session.arn)
@@ -64,6 +67,14 @@ export async function run(): Promise<void> {
       deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
     )
   }
+}
+
+/** The session for role-to-assume, or for the source keys alone; use-existing-credentials first. */
+async function obtainSession(assumer: Assumer, settings: Settings): Promise<Outcome> {
+  const existing = settings.useExistingCredentials ? await assumer.existingSession() : undefined
+  if (existing) return existing
+  const source = await assumer.source()
+  return settings.role ? assumer.assume(source, settings.role) : assumer.sourceSession(source)
 }
 
 /** With mask-aws-account-id, the account in the role ARN is masked before any line can show it. */

@@ -19,7 +19,8 @@ export function publish(settings: Settings, outcome: Outcome): void {
     exported.push(name)
   }
 
-  if (settings.outputEnvCredentials) {
+  // Existing credentials that work are already in the environment: leave them be.
+  if (settings.outputEnvCredentials && outcome.via !== 'existing credentials') {
     set('AWS_ACCESS_KEY_ID', session.credentials.accessKeyId)
     set('AWS_SECRET_ACCESS_KEY', session.credentials.secretAccessKey)
     // Blank a token left by an earlier step: with long-term keys it would make every call fail.
@@ -46,7 +47,7 @@ export function publish(settings: Settings, outcome: Outcome): void {
   const expiry = session.credentials.expiration
   const account = session.accountId ? ` in account ${session.accountId}` : ''
   info(
-    `${outcome.via === 'source credentials' ? 'Using' : 'Assumed'} ${session.arn}${account}` +
+    `${outcome.via.endsWith('credentials') ? 'Using' : 'Assumed'} ${session.arn}${account}` +
       ` (${outcome.via}${expiry ? `, expires ${expiry.toISOString()}` : ''})`
   )
 }

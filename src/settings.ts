@@ -42,6 +42,13 @@ export interface RetrySettings {
   specialCharactersWorkaround: boolean
 }
 
+/** One of several roles assumed in one step, each written to its own profile. */
+export interface ProfileRole {
+  profile: string
+  region: string
+  request: RoleRequest & { role: RoleArn }
+}
+
 export interface Settings {
   region: string
   source: SourcePlan
@@ -54,6 +61,14 @@ export interface Settings {
   outputEnvCredentials: boolean
   unsetCurrentCredentials: boolean
   retry: RetrySettings
+  /** aws-profile: also write the session to this named profile. */
+  profile?: { name: string; overwrite: boolean }
+  /** role-profiles: roles assumed in parallel from the same source, one profile each. */
+  profileRoles: ProfileRole[]
+  /** Write profiles the CLI and SDKs refresh by themselves instead of static keys. */
+  refreshCredentials: boolean
+  /** Skip assuming when the credentials already in the environment work. */
+  useExistingCredentials: boolean
   /** Proxy for AWS calls; `fromInput` when http-proxy was given rather than taken from HTTPS_PROXY. */
   proxy: { url?: string; noProxy?: string; fromInput: boolean }
 }

@@ -1,0 +1,144 @@
+/**
+ * The shared credentials and config files: writing our profile sections and undoing that later.
+ *
+ * Other profiles and comments must survive byte for byte, which no INI serializer does (they all
+ * re-emit the file), so we never re-serialize: we find our sections' line ranges by their headers
+ * and splice only those. Reading what profiles exist is left to the SDK's own loader.
+ */
+import { loadSharedConfigFiles } from '@smithy/core/config'
+import { randomUUID } from 'node:crypto'
+import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { homedir, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+
+export interface ProfilePaths {
+  credentials: string
+  config: string
+}
+
+/** A section to write: its header (without brackets) and its key = value lines. */
+export interface Section {
+  header: string
+  entries: Array<[string, string]>
+}
+
+/** What one file looked like before we wrote it, and what we wrote, for the post step. */
+export interface FileChange {
+  path: string
+  /** The previous content, or null when the file did not exist. */
+  original: string | null
+  written: string
+  /** Our section headers, to remove them if someone else changed the file since. */
+  headers: string[]
+}
+
+export function profilePaths(env: NodeJS.ProcessEnv): ProfilePaths {
+  const home = env.HOME || homedir()
+  return {
+    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'),
+    config: env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
+  }
+}
+
+/** The config file names profiles `[profile x]`, except `[default]`; the credentials file `[x]`. */
+export function configHeader(profile: string): string {
+  return profile === 'default' ? 'default' : `profile ${profile}`
+}
+
+/** Profiles already defined in either file, as the SDK reads them. */
+export async function existingProfiles(paths: ProfilePaths): Promise<Set<string>> {
+  const files = await loadSharedConfigFiles({
+    filepath: paths.credentials,
+    configFilepath: paths.config,
+    ignoreCache: true
+  })
+  return new Set([...Object.keys(files.credentialsFile), ...Object.keys(files.configFile)])
+}
+
+/** Writes sections into a file (0600, folder 0700), replacing same-named ones, keeping the rest. */
+export async function writeSections(path: string, sections: Section[]): Promise<FileChange> {
+  await refuseSymlink(path)
+  const original = await readIfExists(path)
+  let text = original ?? ''
+  for (const section of sections) text = spliceSection(text, section.header, render(section))
+  await writePrivate(path, text)
+  return { path, original, written: text, headers: sections.map(section => section.header) }
+}
+
+/**
+ * Undoes a write: when the file is still exactly what we wrote, its previous content comes back
+ * (or it is deleted if there was none); when another step changed it since, only our sections go.
+ */
+export async function undoChange(change: FileChange): Promise<'restored' | 'removed-sections'> {
+  await refuseSymlink(change.path)
+  const current = await readIfExists(change.path)
+  if (current === null) return 'restored'
+  if (current === change.written) {
+    if (change.original === null) await rm(change.path, { force: true })
+    else await writePrivate(change.path, change.original)
+    return 'restored'
+  }
+  let text = current
+  for (const header of change.headers) text = spliceSection(text, header, '')
+  await writePrivate(change.path, text)
+  return 'removed-sections'
+}
+
+function render(section: Section): string {
+  const lines = section.entries.map(([key, value]) => `${key} = ${value}`)
+  return `[${section.header}]\n${lines.join('\n')}\n`
+}
+
+const HEADER = /^\s*\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?$/
+
+/**
+ * Replaces the section named `header` (its header line up to the next header) with `replacement`,
+ * or appends the replacement when there is no such section. An empty replacement removes it.
+ */
+export function spliceSection(text: string, header: string, replacement: string): string {
+  const lines = text.split(/(?<=\n)/)
+  const start = lines.findIndex(line => HEADER.exec(line.replace(/\r?\n$/, ''))?.[1] === header)
+  if (start === -1) {
+    if (!replacement) return text
+    const separator =
+      text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'
+    return text + separator + replacement
+  }
+  let end = start + 1
+  while (end < lines.length && !HEADER.test((lines[end] ?? '').replace(/\r?\n$/, ''))) end++
+  return [...lines.slice(0, start), replacement, ...lines.slice(end)].join('')
+}
+
+async function refuseSymlink(path: string): Promise<void> {
+  try {
+    if ((await lstat(path)).isSymbolicLink()) {
+      throw new Error(`${path} is a symbolic link; refusing to write credentials through it.`)
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error
+  }
+}
+
+async function readIfExists(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+export async function writePrivate(path: string, text: string): Promise<void> {
+  const folder = dirname(path)
+  await mkdir(folder, { recursive: true, mode: 0o700 })
+  const temporary = join(folder, `.${randomUUID()}.tmp`)
+  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' })
+  await rename(temporary, path)
+  await chmod(path, 0o600)
+}
+
+/** A private scratch file for the post step (backups, the refresh token source). */
+export function privateTempPath(env: NodeJS.ProcessEnv, name: string): string {
+  return join(env.RUNNER_TEMP || tmpdir(), `assume-aws-role-${name}-${randomUUID()}.json`)
+}
