@@ -1,5 +1,5 @@
-// Two projects: fast unit tests (STS mocked at the SDK level) and end-to-end
-// tests that run the committed dist/ bundle as the runner does.
+// Two projects: fast unit tests (STS mocked at the SDK level) and end-to-end tests that run the
+// committed dist/ bundles as the runner does, against the loopback emulator and the AWS CLI.
 const common = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
@@ -11,13 +11,15 @@ const common = {
 }
 
 export default {
+  // Two cores: the e2e suites spawn node and the AWS CLI, so more workers only contend.
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
-      maxWorkers: 2
+      testTimeout: 60_000
     }
   ]
 }
