@@ -13,13 +13,14 @@ const common = {
 export default {
   // Two cores: the e2e suites spawn node and the AWS CLI, so more workers only contend.
   maxWorkers: 2,
+  // End-to-end tests spawn node and the AWS CLI several times each.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts'],
-      testTimeout: 60_000
+      testMatch: ['<rootDir>/__tests__/e2e/**/*.test.ts']
     }
   ]
 }

@@ -7,7 +7,7 @@ import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
-import { debug, info } from './runner.js'
+import { debug, info, setSecret } from './runner.js'
 import type { RoleRequest, Settings } from './settings.js'
 import { fromAccessKeys } from './sources/access-keys.js'
 import { fromEnvironment } from './sources/environment.js'
@@ -144,10 +144,13 @@ export class Assumer {
     if (source.token) {
       const roleArn = 'arn' in request.role ? request.role.arn : request.role.bareName
       this.record.roleArn ??= roleArn
-      const session = await source.token.use(token => {
-        debug(`AssumeRoleWithWebIdentity ${roleArn} as session ${request.sessionName}`)
-        return assumeRoleWithWebIdentity(client, roleArn, request, token, this.signal)
-      })
+      const tokens = source.token
+      const session = await this.withWorkaround(() =>
+        tokens.use(token => {
+          debug(`AssumeRoleWithWebIdentity ${roleArn} as session ${request.sessionName}`)
+          return assumeRoleWithWebIdentity(client, roleArn, request, token, this.signal)
+        })
+      )
       return { session, via: 'AssumeRoleWithWebIdentity' }
     }
     const roleArn = await this.resolveRoleArn(client, request)
@@ -162,7 +165,8 @@ export class Assumer {
   private async resolveRoleArn(client: STSClient, request: RoleRequest): Promise<string> {
     if ('arn' in request.role) return request.role.arn
     this.record.callerArn = await getCallerIdentity(client, this.signal)
-    const { arn } = roleArnInCallerAccount(request.role.bareName, this.record.callerArn)
+    const { arn, accountId } = roleArnInCallerAccount(request.role.bareName, this.record.callerArn)
+    if (this.settings.maskAccountId) setSecret(accountId)
     info(`Resolved role name ${request.role.bareName} to ${arn}`)
     return arn
   }

@@ -83,12 +83,7 @@ export function readSettings(
   const profileRoles =
     roleProfilesText && options ? readProfileRoles(common, options, roleProfilesText) : []
   const profileName = input.get('aws-profile')
-  const profile = profileName
-    ? {
-        name: parseProfileName('aws-profile', profileName),
-        overwrite: flag('overwrite-aws-profile', false)
-      }
-    : undefined
+  const profile = profileName ? { name: parseProfileName('aws-profile', profileName) } : undefined
   if (profile && profileRoles.some(entry => entry.profile === profile.name)) {
     throw new InputError(
       'role-profiles',
@@ -96,7 +91,25 @@ export function readSettings(
     )
   }
   const refreshCredentials = flag('refresh-credentials', false)
-  if (refreshCredentials) checkRefreshable(source, profile !== undefined || profileRoles.length > 0)
+  if (refreshCredentials) {
+    checkRefreshable(source, profile !== undefined || profileRoles.length > 0)
+    if (role && !('arn' in role.role)) {
+      throw new InputError(
+        'refresh-credentials',
+        'needs role-to-assume as a full ARN: the profile names the role.'
+      )
+    }
+    if (
+      source.kind === 'access-keys' &&
+      options &&
+      (options.inlinePolicy || options.managedPolicies.length > 0)
+    ) {
+      throw new InputError(
+        'refresh-credentials',
+        "with access keys writes the SDKs' own role_arn profile, which cannot carry session policies; drop inline-session-policy and managed-session-policies, or use OIDC."
+      )
+    }
+  }
 
   const retryDisabled = flag('disable-retry', false)
   const maxAttempts = retryDisabled
@@ -132,6 +145,7 @@ export function readSettings(
     },
     profile,
     profileRoles,
+    overwriteProfiles: flag('overwrite-aws-profile', false),
     refreshCredentials,
     useExistingCredentials: flag('use-existing-credentials', false),
     proxy: readProxy(input, env)

@@ -1,11 +1,13 @@
 /**
- * The main step: inputs → plan → source identity → one STS call → publish. Any failure becomes
- * one ::error annotation and a step-summary section, redacted, with nothing exported.
+ * The main step: inputs → plan → source identity → one STS call per role → publish (environment,
+ * outputs, profiles). Any failure becomes one ::error annotation and a step-summary section,
+ * redacted, with nothing exported and no profile written.
  */
-import { Assumer, type AttemptRecord, type Outcome } from './assume.js'
+import { Assumer, type AttemptRecord, type Outcome, type Source } from './assume.js'
 import { diagnose, type TokenClaims } from './diagnose.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { readSettings } from './inputs.js'
+import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
 import { checkAllowedAccount } from './rules/allowed-accounts.js'
 import {
@@ -31,6 +33,18 @@ const CURRENT_CREDENTIALS = [
 /** After action-timeout-s, this much grace for aborted calls to unwind before the process exits. */
 const EXIT_GRACE_MS = 3_000
 
+/** A role of role-profiles failed; the cause is diagnosed as usual, with the profile named. */
+export class ProfileError extends Error {
+  constructor(
+    readonly profile: string,
+    readonly roleArn: string,
+    readonly failure: unknown
+  ) {
+    super(`profile ${profile}`)
+    this.name = 'ProfileError'
+  }
+}
+
 export async function run(): Promise<void> {
   // Mask the source secrets before anything else runs: nothing can print them after this.
   maskSecret(getInput('aws-secret-access-key'))
@@ -47,40 +61,83 @@ export async function run(): Promise<void> {
       for (const name of CURRENT_CREDENTIALS) Reflect.deleteProperty(process.env, name)
     }
     maskAccountOfRole(settings)
+    await checkProfilesFree(settings, process.env)
     deadline = startDeadline(settings.retry.actionTimeoutMs)
-    const outcome = await obtainSession(
-      new Assumer(settings, process.env, deadline, record),
-      settings
-    )
-    if (settings.maskAccountId) {
-      setSecret(outcome.session.accountId)
-      setSecret(outcome.session.arn)
+    const assumer = new Assumer(settings, process.env, deadline, record)
+
+    const { outcome, profiles } = await obtainSessions(assumer, settings)
+    for (const session of [outcome?.session, ...profiles.map(entry => entry.outcome.session)]) {
+      if (!session) continue
+      if (settings.maskAccountId) {
+        setSecret(session.accountId)
+        setSecret(session.arn)
+      }
+      checkAllowedAccount(settings.allowedAccountIds, session.accountId)
     }
-    checkAllowedAccount(settings.allowedAccountIds, outcome.session.accountId)
-    publish(settings, outcome)
+    const backup =
+      profiles.length > 0 ? await writeProfiles(settings, profiles, process.env) : undefined
+    await publish(settings, outcome, profiles, backup)
   } catch (error) {
-    await reportFailure(
-      error,
-      settings,
-      context,
-      record,
-      deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
-    )
+    const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
+    await reportFailure(error, settings, context, record, timedOut)
   }
 }
 
-/** The session for role-to-assume, or for the source keys alone; use-existing-credentials first. */
-async function obtainSession(assumer: Assumer, settings: Settings): Promise<Outcome> {
-  const existing = settings.useExistingCredentials ? await assumer.existingSession() : undefined
-  if (existing) return existing
-  const source = await assumer.source()
-  return settings.role ? assumer.assume(source, settings.role) : assumer.sourceSession(source)
+/**
+ * The session for role-to-assume (or the source keys alone), and one per role-profiles entry,
+ * all from one source identity and in parallel. Any role failing fails the whole step.
+ */
+async function obtainSessions(
+  assumer: Assumer,
+  settings: Settings
+): Promise<{ outcome?: Outcome; profiles: ProfileEntry[] }> {
+  let outcome = settings.useExistingCredentials ? await assumer.existingSession() : undefined
+  const wantsMain = settings.role !== undefined || settings.profileRoles.length === 0
+  let source: Source | undefined
+  if (!outcome && wantsMain) {
+    source = await assumer.source()
+    outcome = settings.role
+      ? await assumer.assume(source, settings.role)
+      : await assumer.sourceSession(source)
+  }
+  const profiles: ProfileEntry[] = []
+  if (outcome && settings.profile) {
+    profiles.push({
+      profile: settings.profile.name,
+      region: settings.region,
+      outcome,
+      request: settings.role
+    })
+  }
+  if (settings.profileRoles.length > 0) {
+    source ??= await assumer.source()
+    const shared = source
+    const settled = await Promise.allSettled(
+      settings.profileRoles.map(entry => assumer.assume(shared, entry.request, entry.region))
+    )
+    settled.forEach((result, index) => {
+      const entry = settings.profileRoles[index]
+      if (!entry) return
+      if (result.status === 'rejected') {
+        throw new ProfileError(entry.profile, entry.request.role.arn, result.reason)
+      }
+      profiles.push({
+        profile: entry.profile,
+        region: entry.region,
+        outcome: result.value,
+        request: entry.request
+      })
+    })
+  }
+  return { outcome, profiles }
 }
 
 /** With mask-aws-account-id, the account in the role ARN is masked before any line can show it. */
 function maskAccountOfRole(settings: Settings): void {
+  if (!settings.maskAccountId) return
   const role = settings.role?.role
-  if (settings.maskAccountId && role && 'arn' in role) setSecret(role.accountId)
+  if (role && 'arn' in role) setSecret(role.accountId)
+  for (const entry of settings.profileRoles) setSecret(entry.request.role.accountId)
 }
 
 function startDeadline(timeoutMs: number | undefined): AbortSignal {
@@ -105,8 +162,14 @@ async function reportFailure(
   record: AttemptRecord,
   timeoutMs: number | undefined
 ): Promise<void> {
+  let cause = error
+  if (error instanceof ProfileError) {
+    cause = error.failure
+    record.roleArn = error.roleArn
+    record.profile = error.profile
+  }
   const claims = record.idToken ? await decodeClaims(record.idToken) : undefined
-  const diagnosis = diagnose(error, {
+  const diagnosis = diagnose(cause, {
     settings,
     env: process.env,
     context,
@@ -114,8 +177,9 @@ async function reportFailure(
     claims,
     timeoutMs
   })
-  setFailed(redact(diagnosis.message), { title: redact(diagnosis.title) })
-  if (isDebug() && error instanceof Error && error.stack) debug(redact(error.stack))
+  const prefix = record.profile ? `Profile ${record.profile}: ` : ''
+  setFailed(redact(prefix + diagnosis.message), { title: redact(prefix + diagnosis.title) })
+  if (isDebug() && cause instanceof Error && cause.stack) debug(redact(cause.stack))
   try {
     await appendSummary(redact(diagnosis.details))
   } catch {

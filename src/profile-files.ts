@@ -3,9 +3,8 @@
  *
  * Other profiles and comments must survive byte for byte, which no INI serializer does (they all
  * re-emit the file), so we never re-serialize: we find our sections' line ranges by their headers
- * and splice only those. Reading what profiles exist is left to the SDK's own loader.
+ * and splice only those. Reading which profiles exist is left to the SDK's loader (profiles.ts).
  */
-import { loadSharedConfigFiles } from '@smithy/core/config'
 import { randomUUID } from 'node:crypto'
 import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
@@ -43,16 +42,6 @@ export function profilePaths(env: NodeJS.ProcessEnv): ProfilePaths {
 /** The config file names profiles `[profile x]`, except `[default]`; the credentials file `[x]`. */
 export function configHeader(profile: string): string {
   return profile === 'default' ? 'default' : `profile ${profile}`
-}
-
-/** Profiles already defined in either file, as the SDK reads them. */
-export async function existingProfiles(paths: ProfilePaths): Promise<Set<string>> {
-  const files = await loadSharedConfigFiles({
-    filepath: paths.credentials,
-    configFilepath: paths.config,
-    ignoreCache: true
-  })
-  return new Set([...Object.keys(files.credentialsFile), ...Object.keys(files.configFile)])
 }
 
 /** Writes sections into a file (0600, folder 0700), replacing same-named ones, keeping the rest. */
@@ -136,6 +125,23 @@ export async function writePrivate(path: string, text: string): Promise<void> {
   await writeFile(temporary, text, { mode: 0o600, flag: 'wx' })
   await rename(temporary, path)
   await chmod(path, 0o600)
+}
+
+/** What the post step undoes: file changes (newest last) and private files to delete. */
+export interface ProfileBackup {
+  changes: FileChange[]
+  files: string[]
+}
+
+/** Post step: undo the file changes newest first, then delete the private files. */
+export async function undoProfiles(backup: ProfileBackup): Promise<string[]> {
+  const done: string[] = []
+  for (const change of [...backup.changes].reverse()) {
+    const how = await undoChange(change)
+    done.push(`${change.path} ${how === 'restored' ? 'restored' : '(our profiles removed)'}`)
+  }
+  for (const file of backup.files) await rm(file, { force: true })
+  return done
 }
 
 /** A private scratch file for the post step (backups, the refresh token source). */

@@ -1,53 +1,87 @@
 /**
- * Hands a session to the rest of the job: environment variables, step outputs, and the state the
- * post step needs. Called only once everything has succeeded, so a failure exports nothing.
+ * Hands the sessions to the rest of the job: environment variables, step outputs, the profiles'
+ * report, and the state the post step needs. Called only once everything has succeeded, so a
+ * failure exports nothing.
  */
 import type { Outcome } from './assume.js'
-import { exportVariable, info, setOutput } from './runner.js'
+import { privateTempPath, writePrivate, type ProfileBackup } from './profile-files.js'
+import type { ProfileEntry } from './profiles.js'
+import { appendSummary, exportVariable, info, setOutput } from './runner.js'
 import type { Settings } from './settings.js'
-import { saveExportedVariables } from './state.js'
+import { saveExportedVariables, saveProfileBackup } from './state.js'
 
 const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
 /** Variables that would make the AWS CLI and SDKs prefer another identity over ours. */
 const COMPETING_VARIABLES = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE']
 
-export function publish(settings: Settings, outcome: Outcome): void {
-  const { session } = outcome
+export async function publish(
+  settings: Settings,
+  outcome: Outcome | undefined,
+  profiles: ProfileEntry[],
+  backup: ProfileBackup | undefined
+): Promise<void> {
   const exported: string[] = []
   const set = (name: string, value: string): void => {
     exportVariable(name, value)
     exported.push(name)
   }
 
-  // Existing credentials that work are already in the environment: leave them be.
-  if (settings.outputEnvCredentials && outcome.via !== 'existing credentials') {
-    set('AWS_ACCESS_KEY_ID', session.credentials.accessKeyId)
-    set('AWS_SECRET_ACCESS_KEY', session.credentials.secretAccessKey)
-    // Blank a token left by an earlier step: with long-term keys it would make every call fail.
-    set('AWS_SESSION_TOKEN', session.credentials.sessionToken ?? '')
-  } else if (settings.unsetCurrentCredentials) {
-    for (const name of CREDENTIAL_VARIABLES) set(name, '')
-  }
   if (settings.unsetCurrentCredentials) {
-    for (const name of COMPETING_VARIABLES) if (process.env[name]) set(name, '')
+    for (const name of [...CREDENTIAL_VARIABLES, ...COMPETING_VARIABLES]) set(name, '')
   }
+  // Existing credentials that work are already in the environment: leave them be.
+  if (outcome && settings.outputEnvCredentials && outcome.via !== 'existing credentials') {
+    const { credentials } = outcome.session
+    set('AWS_ACCESS_KEY_ID', credentials.accessKeyId)
+    set('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey)
+    // Blank a token left by an earlier step: with long-term keys it would make every call fail.
+    set('AWS_SESSION_TOKEN', credentials.sessionToken ?? '')
+  }
+  if (settings.profile) set('AWS_PROFILE', settings.profile.name)
   set('AWS_REGION', settings.region)
   set('AWS_DEFAULT_REGION', settings.region)
 
-  setOutput('aws-account-id', session.accountId)
-  setOutput('authenticated-arn', session.arn)
-  if (settings.outputCredentials) {
-    setOutput('aws-access-key-id', session.credentials.accessKeyId)
-    setOutput('aws-secret-access-key', session.credentials.secretAccessKey)
-    setOutput('aws-session-token', session.credentials.sessionToken ?? '')
-    setOutput('aws-expiration', session.credentials.expiration?.toISOString() ?? '')
+  if (outcome) {
+    const { session } = outcome
+    setOutput('aws-account-id', session.accountId)
+    setOutput('authenticated-arn', session.arn)
+    if (settings.outputCredentials) {
+      setOutput('aws-access-key-id', session.credentials.accessKeyId)
+      setOutput('aws-secret-access-key', session.credentials.secretAccessKey)
+      setOutput('aws-session-token', session.credentials.sessionToken ?? '')
+      setOutput('aws-expiration', session.credentials.expiration?.toISOString() ?? '')
+    }
+    info(describe(outcome))
   }
-  saveExportedVariables(exported)
+  // Keep the order: a post step must find everything this step may have left behind.
+  saveExportedVariables(exported.filter((name, index) => exported.indexOf(name) === index))
+  if (backup) {
+    const file = privateTempPath(process.env, 'backup')
+    await writePrivate(file, JSON.stringify(backup))
+    saveProfileBackup(file)
+  }
+  if (profiles.length > 0) await reportProfiles(settings, profiles)
+}
 
+function describe(outcome: Outcome, profile?: string): string {
+  const { session, via } = outcome
   const expiry = session.credentials.expiration
   const account = session.accountId ? ` in account ${session.accountId}` : ''
-  info(
-    `${outcome.via.endsWith('credentials') ? 'Using' : 'Assumed'} ${session.arn}${account}` +
-      ` (${outcome.via}${expiry ? `, expires ${expiry.toISOString()}` : ''})`
+  const where = profile ? `Profile ${profile}: ` : ''
+  return (
+    `${where}${via.endsWith('credentials') ? 'Using' : 'Assumed'} ${session.arn}${account}` +
+    ` (${via}${expiry ? `, expires ${expiry.toISOString()}` : ''})`
+  )
+}
+
+async function reportProfiles(settings: Settings, profiles: ProfileEntry[]): Promise<void> {
+  const renewal = settings.refreshCredentials ? 'renewed by the CLI/SDK' : 'static keys'
+  const rows = profiles.map(entry => {
+    info(describe(entry.outcome, entry.profile))
+    const { session } = entry.outcome
+    return `| \`${entry.profile}\` | \`${session.arn}\` | ${entry.region} | ${session.credentials.expiration?.toISOString() ?? ''} | ${renewal} |`
+  })
+  await appendSummary(
+    `### Assume AWS role: profiles written\n\n| profile | session | region | expires | credentials |\n|---|---|---|---|---|\n${rows.join('\n')}\n`
   )
 }

@@ -62,7 +62,9 @@ export interface Settings {
   unsetCurrentCredentials: boolean
   retry: RetrySettings
   /** aws-profile: also write the session to this named profile. */
-  profile?: { name: string; overwrite: boolean }
+  profile?: { name: string }
+  /** overwrite-aws-profile: replace existing profiles of the same names (aws-profile and role-profiles). */
+  overwriteProfiles: boolean
   /** role-profiles: roles assumed in parallel from the same source, one profile each. */
   profileRoles: ProfileRole[]
   /** Write profiles the CLI and SDKs refresh by themselves instead of static keys. */

@@ -19,3 +19,12 @@ export function exportedVariables(): string[] {
     return []
   }
 }
+
+/** The private file (in RUNNER_TEMP) describing the profile files main changed. */
+export function saveProfileBackup(path: string): void {
+  saveState('profileBackup', path)
+}
+
+export function profileBackupPath(): string {
+  return getState('profileBackup')
+}

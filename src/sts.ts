@@ -59,6 +59,8 @@ export function createStsClient(
     requestHandler: {
       connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
       requestTimeout: attemptTimeoutMs,
+      // Without this the SDK only logs a warning when an attempt stalls past requestTimeout.
+      throwOnRequestTimeout: true,
       ...proxyAgents(settings.proxy)
     },
     customUserAgent: 'assume-aws-role-action'

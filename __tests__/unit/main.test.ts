@@ -221,12 +221,10 @@ describe('access keys → AssumeRole', () => {
 
   test('a bare role name is resolved against the caller account: GetCallerIdentity then AssumeRole', async () => {
     captured = prepareRunner({ ...keyInputs, 'role-to-assume': 'deploy' })
-    sts
-      .on(GetCallerIdentityCommand)
-      .resolves({
-        Arn: 'arn:aws:iam::111111111111:user/personal/localuser',
-        Account: '111111111111'
-      })
+    sts.on(GetCallerIdentityCommand).resolves({
+      Arn: 'arn:aws:iam::111111111111:user/personal/localuser',
+      Account: '111111111111'
+    })
     sts.on(AssumeRoleCommand).resolves(assumed)
     await run()
     expect(sts.calls()).toHaveLength(2)
@@ -517,15 +515,13 @@ describe('STS-compatible servers', () => {
       'role-to-assume': 'arn:aws:iam:::role/minio',
       'sts-endpoint': 'http://127.0.0.1:9000'
     })
-    sts
-      .on(AssumeRoleCommand)
-      .resolves({
-        ...assumed,
-        AssumedRoleUser: {
-          Arn: 'arn:aws:sts:::assumed-role/minio/GitHubActions',
-          AssumedRoleId: 'x'
-        }
-      })
+    sts.on(AssumeRoleCommand).resolves({
+      ...assumed,
+      AssumedRoleUser: {
+        Arn: 'arn:aws:sts:::assumed-role/minio/GitHubActions',
+        AssumedRoleId: 'x'
+      }
+    })
     await run()
     expect(process.exitCode).toBeUndefined()
     expect(readOutputs(captured)['aws-account-id']).toBe('')

@@ -1,8 +1,12 @@
-import { InputError, quote } from './input-error.js'
+import { InputError, hasControlCharacter, quote } from './input-error.js'
 import { partitionOfRegion } from './region.js'
 
 /** An http(s) URL without user:password (which would end up in logs and errors). */
 export function parseStsEndpoint(input: string, value: string): string {
+  // URL parsing silently drops tabs and line breaks; the value we pass on must be what was checked.
+  if (/\s/.test(value) || hasControlCharacter(value)) {
+    throw new InputError(input, `must be an http:// or https:// URL; got ${quote(value)}.`)
+  }
   let url: URL
   try {
     url = new URL(value)

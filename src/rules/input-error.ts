@@ -18,7 +18,12 @@ const QUOTE_LIMIT = 80
 /** A value as it may appear in an error: JSON-quoted (so \n shows as \n), at most 80 characters. */
 export function quote(value: string): string {
   const cut = value.length > QUOTE_LIMIT ? `${value.slice(0, QUOTE_LIMIT)}…` : value
-  return JSON.stringify(cut)
+  // JSON escapes only U+0000-U+001F; DEL, C1 controls (U+009B starts a terminal escape) and line
+  // separators must not reach the log raw either.
+  return JSON.stringify(cut).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    char => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+  )
 }
 
 /** True when the value holds a control character, including newlines and DEL. */

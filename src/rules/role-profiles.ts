@@ -48,9 +48,11 @@ export function parseRoleProfiles(input: string, text: string): RoleProfileLine[
       const split = word.indexOf('=')
       const key = split > 0 ? word.slice(0, split) : word
       if (!OPTIONS.has(key)) {
+        // Only a plain option name is quoted: a mistyped `external-id:VALUE` must not echo the ID.
+        const shown = /^[a-z-]{1,20}$/.test(key) ? quote(key) : 'an unknown option (not shown)'
         throw new InputError(
           input,
-          `${at} has ${quote(key)}; the options are region=, duration= and external-id=.`
+          `${at} has ${shown}; the options are region=, duration= and external-id=.`
         )
       }
       const value = word.slice(split + 1)

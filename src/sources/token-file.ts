@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
-import { InputError } from '../rules/input-error.js'
+import { InputError, quote } from '../rules/input-error.js'
 import { maskSecret } from '../secrets.js'
 
 /** A web identity token from a file (EKS, or a token another step wrote); relative to the workspace. */
@@ -11,9 +11,9 @@ export async function fromTokenFile(path: string, env: NodeJS.ProcessEnv): Promi
     token = (await readFile(fullPath, 'utf8')).trim()
   } catch (error) {
     const code = (error as { code?: string }).code ?? 'unreadable'
-    throw new InputError('web-identity-token-file', `cannot be read (${code}): ${fullPath}.`)
+    throw new InputError('web-identity-token-file', `cannot be read (${code}): ${quote(fullPath)}.`)
   }
   maskSecret(token)
-  if (!token) throw new InputError('web-identity-token-file', `is empty: ${fullPath}.`)
+  if (!token) throw new InputError('web-identity-token-file', `is empty: ${quote(fullPath)}.`)
   return token
 }

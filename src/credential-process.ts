@@ -1,0 +1,86 @@
+/**
+ * `credential_process` for refresh-credentials with OIDC: the AWS CLI and SDKs run
+ * `node dist/index.js credential-process <config>` whenever the profile's credentials are about to
+ * expire; it fetches a fresh GitHub ID token and assumes the role again.
+ *
+ * Its stdout belongs to the credential_process protocol (one JSON document), so everything else
+ * this process would print, workflow commands included, goes to stderr.
+ */
+import { readFile } from 'node:fs/promises'
+import { TransientOnlyRetry } from './retry.js'
+import { redact } from './secrets.js'
+import { fetchIdToken } from './sources/github-oidc.js'
+import { assumeRoleWithWebIdentity, createStsClient } from './sts.js'
+
+/** Written 0600 by the main step into RUNNER_TEMP; deleted by the post step. */
+export interface CredentialProcessConfig {
+  requestUrl: string
+  requestToken: string
+  audience: string
+  roleArn: string
+  sessionName: string
+  durationSeconds: number
+  region: string
+  stsEndpoint?: string
+  maxAttempts: number
+  inlinePolicy?: string
+  managedPolicies?: string[]
+}
+
+const ATTEMPT_TIMEOUT_MS = 10_000
+
+export async function run(args: string[]): Promise<void> {
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = process.stderr.write.bind(process.stderr)
+  try {
+    const [configFile] = args
+    if (!configFile) throw new Error('usage: index.js credential-process <config file>')
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as CredentialProcessConfig
+    // A runner may keep passing fresh request variables to run: steps; prefer them when present.
+    const requestUrl = process.env.ACTIONS_ID_TOKEN_REQUEST_URL || config.requestUrl
+    const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN || config.requestToken
+    const log = (line: string): void => void process.stderr.write(`${line}\n`)
+    const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS * 3)
+    const token = await fetchIdToken(
+      { requestUrl, requestToken, audience: config.audience },
+      new TransientOnlyRetry(config.maxAttempts, 'ID token request', log),
+      ATTEMPT_TIMEOUT_MS,
+      signal
+    )
+    const client = createStsClient(
+      { region: config.region, stsEndpoint: config.stsEndpoint, proxy: { fromInput: false } },
+      undefined,
+      new TransientOnlyRetry(config.maxAttempts, 'AssumeRoleWithWebIdentity', log),
+      ATTEMPT_TIMEOUT_MS
+    )
+    const session = await assumeRoleWithWebIdentity(
+      client,
+      config.roleArn,
+      {
+        role: { bareName: config.roleArn },
+        sessionName: config.sessionName,
+        durationSeconds: config.durationSeconds,
+        tags: [],
+        transitiveTagKeys: [],
+        inlinePolicy: config.inlinePolicy,
+        managedPolicies: config.managedPolicies ?? []
+      },
+      token,
+      signal
+    )
+    write(
+      JSON.stringify({
+        Version: 1,
+        AccessKeyId: session.credentials.accessKeyId,
+        SecretAccessKey: session.credentials.secretAccessKey,
+        SessionToken: session.credentials.sessionToken,
+        Expiration: session.credentials.expiration?.toISOString()
+      }) + '\n'
+    )
+  } catch (error) {
+    process.stderr.write(
+      `credential_process failed: ${redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}\n`
+    )
+    process.exitCode = 1
+  }
+}
