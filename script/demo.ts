@@ -12,6 +12,7 @@ import { SEED, startEmulator, type Emulator } from '../test-support/emulator/ind
 import {
   AWS_CLI,
   awsCli,
+  githubContext,
   MAIN_ENTRY,
   newJobDir,
   ROOT,
@@ -31,11 +32,14 @@ const SECRETS: Record<string, string> = {
   AWS_SECRET_ACCESS_KEY: SEED.user.secretAccessKey,
   AWS_ASSUME_ROLE_ARN: SEED.roles.deploy
 }
+/** The run the runner's context describes (runStep sets GITHUB_RUN_ID; the attempt is ours). */
+const RUN_ID = githubContext(ROOT).GITHUB_RUN_ID ?? '1'
+const RUN_ATTEMPT = '1'
 const CONTEXT: Record<string, string> = {
   ...Object.fromEntries(Object.entries(SECRETS).map(([name, value]) => [`secrets.${name}`, value])),
   'vars.AWS_ROLE_ARN': SEED.roles.githubDeploy,
-  'github.run_id': '4242',
-  'github.run_attempt': '1'
+  'github.run_id': RUN_ID,
+  'github.run_attempt': RUN_ATTEMPT
 }
 
 interface WorkflowStep {
@@ -167,7 +171,7 @@ async function runJob(emu: Emulator, job: WorkflowJob): Promise<{ ok: boolean; l
   log.line(`━━ Job: ${job.name} (${job.id}) ━━`)
   masks.add(...Object.values(SECRETS))
   const jobDir = newJobDir()
-  let jobEnv: Record<string, string> = { GITHUB_RUN_ATTEMPT: CONTEXT['github.run_attempt'] ?? '1' }
+  let jobEnv: Record<string, string> = { GITHUB_RUN_ATTEMPT: RUN_ATTEMPT }
   if (job.idToken) {
     jobEnv.ACTIONS_ID_TOKEN_REQUEST_URL = emu.oidcRequestUrl
     jobEnv.ACTIONS_ID_TOKEN_REQUEST_TOKEN = emu.oidcRequestToken
@@ -219,7 +223,7 @@ async function runJob(emu: Emulator, job: WorkflowJob): Promise<{ ok: boolean; l
 
   // Post steps run last, in reverse order, whatever happened before (post-if: always()).
   for (const { name, main } of posts) {
-    const post = await runPost(main, { jobDir, timeoutMs: STEP_TIMEOUT_MS })
+    const post = await runPost(main, { env: jobEnv, jobDir, timeoutMs: STEP_TIMEOUT_MS })
     log.header(post.code === 0, `Post ${name}`, post.durationMs)
     log.body(['Post job cleanup.', ...post.log, ...stderrLines(post.stderr)])
     ok &&= post.code === 0

@@ -7,6 +7,7 @@
 import type { RunContext } from './github-context.js'
 import type { AttemptRecord } from './assume.js'
 import { accountOfArn } from './rules/arn.js'
+import { isAwsRegion, partitionOfRegion } from './rules/region.js'
 import { AccountNotAllowedError } from './rules/allowed-accounts.js'
 import { InputError } from './rules/input-error.js'
 import type { Settings } from './settings.js'
@@ -87,7 +88,11 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
       `${message} Check that the job has \`permissions: id-token: write\` and that GitHub Actions is healthy; 5xx answers were retried.`
     )
   }
-  if (name === 'AccessDenied' && /sts:TagSession/.test(message)) return tagSessionDenied(failure)
+  const mismatch = partitionMismatch(failure)
+  if (mismatch && (name === 'AccessDenied' || name === 'ValidationError')) return mismatch
+  if (name === 'AccessDenied' && /sts:TagSession/.test(message)) {
+    return tagSessionDenied(message, failure)
+  }
   if (name === 'AccessDenied' && /sts:SetSourceIdentity/.test(message)) {
     return simple(
       'The role does not allow sts:SetSourceIdentity',
@@ -249,29 +254,43 @@ function webIdentityDenied(failure: FailureContext): Diagnosis {
   }
 }
 
-/** Cause 3: no OIDC provider for the issuer, or the audience is not one of its client IDs. */
+/** Cause 3: no OIDC provider for the issuer, an audience it does not list, or a bad token. */
 function invalidIdentityToken(message: string, failure: FailureContext): Diagnosis {
   const claims = failure.claims ?? {}
   const issuer =
     typeof claims.iss === 'string' ? claims.iss : 'https://token.actions.githubusercontent.com'
-  const account = accountOfArn(roleArnOf(failure) ?? '') || 'the role account'
+  const host = issuer.replace(/^https:\/\//, '').replace(/\/$/, '')
+  const roleAccount = accountOfArn(roleArnOf(failure) ?? '')
+  const account = roleAccount || 'the role account'
+  const providerArn = `arn:aws:iam::${roleAccount || '<ACCOUNT_ID>'}:oidc-provider/${host}`
   if (/audience/i.test(message)) {
     const aud = String(claims.aud ?? 'sts.amazonaws.com')
     const fix = `The token's audience "${aud}" is not a client ID of the OIDC provider in ${account}. Set the audience input to the provider's client ID (usually sts.amazonaws.com) or add "${aud}" to the provider's audiences.`
     return {
       title: 'OIDC audience mismatch',
       message: fix,
-      details: section('OIDC audience mismatch', [fix])
+      details: section('OIDC audience mismatch', [
+        fix,
+        'To add it to the provider:',
+        '```sh\n' +
+          `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${providerArn} --client-id ${aud}` +
+          '\n```',
+        `STS said: ${message}`
+      ])
     }
   }
-  const host = issuer.replace(/^https:\/\//, '')
+  if (!/No OpenIDConnect provider/i.test(message)) {
+    const title = 'The web identity token could not be validated'
+    const text = `STS could not validate the web identity token from ${issuer} for ${roleAccount ? `account ${roleAccount}` : 'the role account'}. The token is malformed, not signed by a key the issuer publishes, or not yet valid; with web-identity-token-file, check that the file holds a fresh, complete token from that issuer.`
+    return { title, message: text, details: section(title, [text, `STS said: ${message}`]) }
+  }
   const fix = `Account ${account} has no IAM OIDC identity provider for ${issuer}. Create it once: aws iam create-open-id-connect-provider --url ${issuer} --client-id-list sts.amazonaws.com`
   return {
     title: 'No OIDC identity provider in the account',
     message: fix,
     details: section('No OIDC identity provider in the account', [
       fix,
-      `Its ARN will be arn:aws:iam::${account === 'the role account' ? '<ACCOUNT_ID>' : account}:oidc-provider/${host}, which the role trust policy names as its Federated principal.`,
+      `Its ARN will be ${providerArn}, which the role trust policy names as its Federated principal.`,
       `STS said: ${message}`
     ])
   }
@@ -280,8 +299,7 @@ function invalidIdentityToken(message: string, failure: FailureContext): Diagnos
 /** Cause 4: both sides must allow AssumeRole; name the caller and show both statements. */
 function assumeRoleDenied(message: string, failure: FailureContext): Diagnosis {
   const roleArn = roleArnOf(failure) ?? 'the role'
-  const callerArn =
-    /User: (arn:[^\s]+) is not authorized/.exec(message)?.[1] ?? failure.record.callerArn
+  const callerArn = callerInMessage(message) ?? failure.record.callerArn
   const caller = callerArn ?? 'the source identity'
   const role = failure.settings?.role
   const crossAccount = callerArn && accountOfArn(callerArn) !== accountOfArn(roleArn)
@@ -316,8 +334,30 @@ function assumeRoleDenied(message: string, failure: FailureContext): Diagnosis {
   }
 }
 
+/**
+ * With sts-endpoint the input rule on partitions is skipped, so STS may refuse a role of another
+ * partition; no policy can fix that, so say so instead of blaming the policies.
+ */
+function partitionMismatch(failure: FailureContext): Diagnosis | undefined {
+  const region = failure.settings?.region
+  const roleArn = roleArnOf(failure)
+  const partition = roleArn?.split(':')[1]
+  if (!region || !roleArn || !partition || !isAwsRegion(region)) return undefined
+  const expected = partitionOfRegion(region)
+  if (partition === expected) return undefined
+  return simple(
+    'Role and region in different partitions',
+    `${roleArn} is in partition ${partition} but aws-region ${region} is in ${expected}; STS in one partition cannot assume roles of another. Use a region (and sts-endpoint) of the role's partition.`
+  )
+}
+
+/** The caller STS names in "User: <arn> is not authorized to perform: ...". */
+function callerInMessage(message: string): string | undefined {
+  return /User: (arn:[^\s]+) is not authorized/.exec(message)?.[1]
+}
+
 /** Cause 5: the trust policy allows AssumeRole but not tagging the session. */
-function tagSessionDenied(failure: FailureContext): Diagnosis {
+function tagSessionDenied(message: string, failure: FailureContext): Diagnosis {
   const roleArn = roleArnOf(failure) ?? 'the role'
   const sentence = `The trust policy of ${roleArn} does not allow sts:TagSession, which this action needs to tag the session with the GitHub context. Add "sts:TagSession" to the trust statement's actions, or set role-skip-session-tagging: true.`
   return {
@@ -327,7 +367,7 @@ function tagSessionDenied(failure: FailureContext): Diagnosis {
       sentence,
       json({
         Effect: 'Allow',
-        Principal: { AWS: failure.record.callerArn ?? '<caller ARN>' },
+        Principal: { AWS: callerInMessage(message) ?? failure.record.callerArn ?? '<caller ARN>' },
         Action: ['sts:AssumeRole', 'sts:TagSession']
       })
     ])

@@ -7,7 +7,7 @@
  * many STS calls were made, and that no secret reaches stdout before its ::add-mask:: line, nor the
  * rendered log, stderr or the step summary.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stepInputs } from '../../test-support/action-inputs.js'
 import {
@@ -53,6 +53,8 @@ function scenario(name: string, fn: () => Promise<void>): void {
 
 let emu: Emulator
 let issuedBefore = new Set<string>()
+/** Each case is one job: its steps and CLI calls share a folder (HOME, workspace), removed after. */
+let jobDir = ''
 
 beforeAll(async () => {
   emu = await startEmulator()
@@ -66,6 +68,11 @@ beforeEach(() => {
   emu.clearFaults()
   resetCounts()
   emu.clock.reset()
+  jobDir = newJobDir()
+})
+
+afterEach(() => {
+  rmSync(jobDir, { recursive: true, force: true })
 })
 
 /** Forgets the requests and issued credentials seen so far (between the steps of one case too). */
@@ -74,17 +81,18 @@ function resetCounts(): void {
   issuedBefore = new Set(emu.issuedCredentials().map(c => c.accessKeyId))
 }
 
-interface StepOptions {
-  /** The job's environment before the step (earlier exports, ACTIONS_ID_TOKEN_REQUEST_*). */
-  env?: Record<string, string>
-  jobDir?: string
-}
-
-/** The main step with `with:` inputs plus aws-region and sts-endpoint, as the runner runs it. */
-function mainStep(inputs: Record<string, string>, options: StepOptions = {}): Promise<StepResult> {
+/**
+ * The main step with `with:` inputs plus aws-region and sts-endpoint, as the runner runs it; `env`
+ * is the job's environment before the step (earlier exports, ACTIONS_ID_TOKEN_REQUEST_*).
+ */
+function mainStep(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {}
+): Promise<StepResult> {
   return runStep(MAIN_ENTRY, {
     inputs: stepInputs({ 'aws-region': REGION, 'sts-endpoint': emu.url, ...inputs }),
-    ...options
+    env,
+    jobDir
   })
 }
 
@@ -212,8 +220,8 @@ function theIssuedSession(roleArn: string): IssuedCredentials {
  */
 async function expectCliAs(jobEnv: Record<string, string>, arn: string, bucket: string) {
   const [who, ls] = await Promise.all([
-    awsCli(['sts', 'get-caller-identity', '--output', 'json'], jobEnv, emu.url),
-    awsCli(['s3', 'ls'], jobEnv, emu.url)
+    awsCli(['sts', 'get-caller-identity', '--output', 'json'], jobEnv, emu.url, { jobDir }),
+    awsCli(['s3', 'ls'], jobEnv, emu.url, { jobDir })
   ])
   expect({ code: who.code, stderr: who.stderr }).toEqual({ code: 0, stderr: '' })
   const identity = JSON.parse(who.stdout) as { Arn?: string; Account?: string }
@@ -311,7 +319,7 @@ describe('access keys', () => {
     await expectCliAs(main.env, arn, SEED.buckets.deploy)
 
     resetCounts()
-    const post = await runPost(main)
+    const post = await runPost(main, { jobDir })
     expect({ code: post.code, errors: annotations(post) }).toEqual({ code: 0, errors: [] })
     expect(post.env).toEqual(Object.fromEntries(EXPORTED.map(name => [name, ''])))
     expect(post.outputs).toEqual({})
@@ -319,11 +327,8 @@ describe('access keys', () => {
     expectCalls({})
     expectNoLeaks(post, {}, secrets)
 
-    const after = await awsCli(
-      ['sts', 'get-caller-identity'],
-      { ...main.env, ...post.env },
-      emu.url
-    )
+    const jobEnv = { ...main.env, ...post.env }
+    const after = await awsCli(['sts', 'get-caller-identity'], jobEnv, emu.url, { jobDir })
     expect(after.code).not.toBe(0)
     expectCalls({})
   })
@@ -395,7 +400,7 @@ describe('GitHub OIDC', () => {
     const arn = assumedArn(SEED.roles.githubDeploy, 'gha-4242-1')
     const result = await mainStep(
       { 'role-to-assume': SEED.roles.githubDeploy, 'role-session-name': 'gha-4242-1' },
-      { env: oidcEnv() }
+      oidcEnv()
     )
 
     expectCalls({ AssumeRoleWithWebIdentity: 1, idToken: 1 })
@@ -419,7 +424,7 @@ describe('GitHub OIDC', () => {
     try {
       result = await mainStep(
         { 'role-to-assume': SEED.roles.githubDeploy },
-        { env: { ...oidcEnv(), RUNNER_DEBUG: '1' } }
+        { ...oidcEnv(), RUNNER_DEBUG: '1' }
       )
     } finally {
       emu.setIdTokenClaims({ ref: undefined })
@@ -441,15 +446,14 @@ describe('GitHub OIDC', () => {
   })
 
   scenario('web-identity-token-file: a token in the workspace → role/github-deploy', async () => {
-    const jobDir = newJobDir()
     const workspace = join(jobDir, 'workspace')
     mkdirSync(workspace, { recursive: true })
     const token = await emu.mintIdToken({ aud: SEED.oidc.audience })
     writeFileSync(join(workspace, 'id-token.jwt'), `${token}\n`)
-    const result = await mainStep(
-      { 'role-to-assume': SEED.roles.githubDeploy, 'web-identity-token-file': 'id-token.jwt' },
-      { jobDir }
-    )
+    const result = await mainStep({
+      'role-to-assume': SEED.roles.githubDeploy,
+      'web-identity-token-file': 'id-token.jwt'
+    })
 
     expectCalls({ AssumeRoleWithWebIdentity: 1 })
     expect(emu.lastRequest('AssumeRoleWithWebIdentity')?.webIdentityToken).toBe(token)
@@ -468,7 +472,7 @@ describe('role chaining', () => {
     resetCounts()
     const second = await mainStep(
       { 'role-to-assume': SEED.roles.chainTarget, 'role-chaining': 'true' },
-      { env: first.result.env }
+      first.result.env
     )
 
     expectCalls({ AssumeRole: 1 })
@@ -499,7 +503,7 @@ describe('role chaining', () => {
         'role-chaining': 'true',
         'role-duration-seconds': '7200'
       },
-      { env: first.result.env }
+      first.result.env
     )
 
     expectCalls({})
@@ -513,7 +517,7 @@ describe('refusals after or from STS', () => {
   scenario('allowed-account-ids without the account: issued keys masked, unexported', async () => {
     const result = await mainStep(
       { ...KEYS, 'role-to-assume': SEED.roles.deploy, 'allowed-account-ids': CROSS_ACCOUNT },
-      { env: { RUNNER_DEBUG: '1' } }
+      { RUNNER_DEBUG: '1' }
     )
 
     expectCalls({ AssumeRole: 1 })
@@ -525,7 +529,7 @@ describe('refusals after or from STS', () => {
     })
 
     resetCounts()
-    const post = await runPost(result)
+    const post = await runPost(result, { jobDir })
     expect({ code: post.code, errors: annotations(post) }).toEqual({ code: 0, errors: [] })
     expect(post.env).toEqual({})
     expectCalls({})

@@ -5,9 +5,6 @@
  * step-summary section with the details and the fix to paste, export nothing, and show no secret
  * (source keys, the ID token, the runner's request token) in the annotation, the summary or the log.
  * Where the summary offers a policy, the test applies it to the emulator's world and runs again.
- *
- * `test.failing` marks a diagnosis that is wrong or missing in the product today; the assertions
- * state what the user should see.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -380,23 +377,20 @@ describe('3. STS does not accept the token (InvalidIdentityToken)', () => {
   })
 
   // Missing: the summary repeats the sentence but gives no command to paste.
-  test.failing(
-    'audience mismatch: the summary gives the command that adds the audience',
-    async () => {
-      const result = await run(
-        { 'role-to-assume': SEED.roles.githubDeploy, audience: 'my-audience' },
-        oidcEnv()
-      )
+  test('audience mismatch: the summary gives the command that adds the audience', async () => {
+    const result = await run(
+      { 'role-to-assume': SEED.roles.githubDeploy, audience: 'my-audience' },
+      oidcEnv()
+    )
 
-      expect(result.summary).toContain(
-        `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${PROVIDER_ARN} --client-id my-audience`
-      )
-    }
-  )
+    expect(result.summary).toContain(
+      `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${PROVIDER_ARN} --client-id my-audience`
+    )
+  })
 
   // Wrong today: every InvalidIdentityToken that does not mention the audience is blamed on a
   // missing provider, although the provider exists and STS said the token could not be validated.
-  test.failing('a token STS cannot validate is not blamed on a missing provider', async () => {
+  test('a token STS cannot validate is not blamed on a missing provider', async () => {
     const tokenFile = join(scratch, 'forged-token')
     writeFileSync(tokenFile, await emu.mintIdToken({}, { signWithForeignKey: true }))
     const result = await run({
@@ -525,7 +519,7 @@ describe('5. The trust policy does not allow sts:TagSession', () => {
 
   // Missing: STS's message names the caller ("User: arn:... is not authorized to perform:
   // sts:TagSession"), but the statement shows the placeholder "<caller ARN>".
-  test.failing('role/no-tags: the trust statement names the caller from STS', async () => {
+  test('role/no-tags: the trust statement names the caller from STS', async () => {
     const result = await run({ ...KEYS, 'role-to-assume': SEED.roles.noTags })
 
     expect(jsonBlocks(result.summary)).toEqual([
@@ -697,22 +691,19 @@ describe('8. Region and partition', () => {
   // unit/inputs.test.ts), the call is made, and STS's refusal is explained as a policy problem
   // ("Both sides must allow it") that no policy can fix. Either an input error or a diagnosis that
   // names the partitions is right; both use the input rule's wording.
-  test.failing(
-    'an aws-cn role ARN with us-east-1 and sts-endpoint: the annotation names the partition mismatch',
-    async () => {
-      const result = await run({ ...KEYS, 'role-to-assume': cnRole })
+  test('an aws-cn role ARN with us-east-1 and sts-endpoint: the annotation names the partition mismatch', async () => {
+    const result = await run({ ...KEYS, 'role-to-assume': cnRole })
 
-      expect(result.code).toBe(1)
-      expect(result.lines.filter(line => line.startsWith('::error'))).toHaveLength(1)
-      expect(errorTitle(result)).toMatch(
-        /^(Invalid input: role-to-assume|Role and region in different partitions)$/
-      )
-      const message = errorMessage(result) ?? ''
-      expect(message).toContain('is in partition aws-cn but aws-region us-east-1 is in aws')
-      expect(message).not.toContain('Both sides must allow it')
-      expect(result.env).toEqual({})
-    }
-  )
+    expect(result.code).toBe(1)
+    expect(result.lines.filter(line => line.startsWith('::error'))).toHaveLength(1)
+    expect(errorTitle(result)).toMatch(
+      /^(Invalid input: role-to-assume|Role and region in different partitions)$/
+    )
+    const message = errorMessage(result) ?? ''
+    expect(message).toContain('is in partition aws-cn but aws-region us-east-1 is in aws')
+    expect(message).not.toContain('Both sides must allow it')
+    expect(result.env).toEqual({})
+  })
 })
 
 describe('9. allowed-account-ids', () => {

@@ -12,6 +12,11 @@ export function parseRegion(input: string, value: string, customEndpoint: boolea
   return value
 }
 
+/** True for a region named like AWS's (us-east-1, cn-north-1), whatever the endpoint. */
+export function isAwsRegion(value: string): boolean {
+  return AWS_REGION.test(value)
+}
+
 /** The partition a region belongs to; STS in one partition cannot assume roles of another. */
 export function partitionOfRegion(region: string): string {
   if (region.startsWith('cn-')) return 'aws-cn'
