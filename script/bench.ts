@@ -39,7 +39,6 @@ import { SEED, startEmulator, type Emulator } from '../test-support/emulator/ind
 import {
   githubContext,
   MAIN_ENTRY,
-  newJobDir,
   POST_ENTRY,
   ROOT,
   runStep,
@@ -279,12 +278,13 @@ function checkResult(kind: Kind, r: StepResult): string | undefined {
  * the INPUT_* variables whose names contain '-'.
  */
 async function rawStep(
+  parent: string,
   command: string,
   args: string[],
   s: Scenario,
   extraEnv: Record<string, string> = {}
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const jobDir = newJobDir()
+  const jobDir = mkdtempSync(join(parent, 'job-'))
   const stepDir = mkdtempSync(join(jobDir, 'step-'))
   const files = {
     GITHUB_ENV: join(stepDir, 'env'),
@@ -530,7 +530,7 @@ function distFiles(): { file: string; bytes: number }[] {
   return out.sort((a, b) => a.file.localeCompare(b.file))
 }
 
-/** Bundle chunks that the main step loaded at start vs. lazily; informative only. */
+/** The ncc modules of dist/index.js by size (hints are heuristics: exported names, first bytes). */
 function mainModuleBreakdown(): { id: string; bytes: number; hint: string }[] {
   const source = readFileSync(MAIN_ENTRY, 'utf8')
   return moduleTable(source)
@@ -592,7 +592,11 @@ async function main(): Promise<void> {
     // The post step needs a main step's state: take it from one real keys→role run, and give it
     // the environment runPost() gives it (the main step's exports, then STATE_* variables).
     emu.clearFaults()
-    const mainForPost = await runStep(MAIN_ENTRY, { ...base, inputs: keysInputs })
+    const mainForPost = await runStep(MAIN_ENTRY, {
+      ...base,
+      jobDir: mkdtempSync(join(tmp, 'job-')),
+      inputs: keysInputs
+    })
     const seedProblem = checkResult('main', mainForPost)
     if (seedProblem) throw new Error(`keys→role main step failed: ${seedProblem}`)
     const postEnv = {
@@ -677,13 +681,15 @@ async function main(): Promise<void> {
       s: Scenario,
       extraEnv: Record<string, string> = {}
     ): Promise<{ sample: RunSample; result: StepResult }> => {
+      // A job folder per run under the bench's temporary folder, removed right after.
+      const jobDir = mkdtempSync(join(tmp, 'job-'))
+      const run = (): Promise<StepResult> =>
+        runStep(s.entry, { ...base, jobDir, inputs: s.inputs, env: { ...s.env, ...extraEnv } })
       const {
         value: result,
         sts,
         idToken
-      } = await measured(s, () =>
-        runStep(s.entry, { ...base, inputs: s.inputs, env: { ...s.env, ...extraEnv } })
-      )
+      } = await measured(s, run).finally(() => rmSync(jobDir, { recursive: true, force: true }))
       let problem = checkResult(s.kind, result)
       if (!problem && sts !== s.expectSts) problem = `${sts} STS requests, expected ${s.expectSts}`
       return {
@@ -750,7 +756,7 @@ async function main(): Promise<void> {
         for (let i = 0; i < Math.min(3, opts.probeRuns); i++) {
           rmSync(timeOut, { force: true })
           const { value, sts } = await measured(s, () =>
-            rawStep(gnuTime, ['-f', '%M', '-o', timeOut, opts.node, s.entry], s)
+            rawStep(tmp, gnuTime, ['-f', '%M', '-o', timeOut, opts.node, s.entry], s)
           )
           const ok = value.code === (s.kind === 'invalid' ? 1 : 0) && sts === s.expectSts
           if (!ok || !existsSync(timeOut)) {
@@ -778,6 +784,7 @@ async function main(): Promise<void> {
         rmSync(probeOut, { force: true })
         const { value, sts } = await measured(s, () =>
           rawStep(
+            tmp,
             opts.node,
             [
               `--import=${probeUrl}`,

@@ -5,9 +5,8 @@
  * defaults, and sts-endpoint pointing at the emulator), then the workflow's AWS CLI steps with the
  * job's environment, then the post step. Exits 1 if any step failed. Loopback only.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { stepInputs } from '../test-support/action-inputs.js'
 import { SEED, startEmulator, type Emulator } from '../test-support/emulator/index.js'
 import {
   AWS_CLI,
@@ -164,13 +163,26 @@ class JobLog {
   }
 }
 
-/** Runs one job; ok when every step succeeded. */
+/** Runs one job in a folder of its own (HOME, workspace), removed after; ok when every step passed. */
 async function runJob(emu: Emulator, job: WorkflowJob): Promise<{ ok: boolean; log: string[] }> {
+  const jobDir = newJobDir()
+  try {
+    return await runSteps(emu, job, jobDir)
+  } finally {
+    rmSync(jobDir, { recursive: true, force: true })
+  }
+}
+
+/** The job's steps in order (skipped after a failure, as the runner does), then its post steps. */
+async function runSteps(
+  emu: Emulator,
+  job: WorkflowJob,
+  jobDir: string
+): Promise<{ ok: boolean; log: string[] }> {
   const masks = new Masks()
   const log = new JobLog(masks)
   log.line(`━━ Job: ${job.name} (${job.id}) ━━`)
   masks.add(...Object.values(SECRETS))
-  const jobDir = newJobDir()
   let jobEnv: Record<string, string> = { GITHUB_RUN_ATTEMPT: RUN_ATTEMPT }
   if (job.idToken) {
     jobEnv.ACTIONS_ID_TOKEN_REQUEST_URL = emu.oidcRequestUrl
@@ -191,7 +203,7 @@ async function runJob(emu: Emulator, job: WorkflowJob): Promise<{ ok: boolean; l
       const given = Object.fromEntries(step.with.map(([key, value]) => [key, evaluate(value)]))
       given['sts-endpoint'] = emu.url
       const result = await runStep(MAIN_ENTRY, {
-        inputs: stepInputs(given),
+        inputs: given,
         env: jobEnv,
         jobDir,
         timeoutMs: STEP_TIMEOUT_MS

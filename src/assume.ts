@@ -177,7 +177,8 @@ export class Assumer {
    */
   private async withWorkaround(assume: () => Promise<Session>): Promise<Session> {
     if (!this.settings.retry.specialCharactersWorkaround) return assume()
-    const tries = Math.min(this.settings.retry.maxAttempts, MAX_SPECIAL_CHARACTER_TRIES)
+    // Independent of retry-max-attempts: these are successful calls, not retries of failures.
+    const tries = MAX_SPECIAL_CHARACTER_TRIES
     for (let attempt = 1; ; attempt++) {
       const session = await assume()
       if (/^[A-Za-z0-9]+$/.test(session.credentials.secretAccessKey)) return session

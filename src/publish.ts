@@ -31,6 +31,14 @@ export async function publish(
   }
   // Existing credentials that work are already in the environment: leave them be.
   if (outcome && settings.outputEnvCredentials && outcome.via !== 'existing credentials') {
+    // A profile named by an earlier step would win over these keys in the AWS CLI.
+    const competing = COMPETING_VARIABLES.filter(
+      name => process.env[name] && !exported.includes(name)
+    )
+    if (competing.length > 0 && !settings.profile) {
+      info(`Blanking ${competing.join(' and ')} so later steps use the credentials exported here.`)
+      for (const name of competing) set(name, '')
+    }
     const { credentials } = outcome.session
     set('AWS_ACCESS_KEY_ID', credentials.accessKeyId)
     set('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey)

@@ -5,10 +5,11 @@
  * to every line after their ::add-mask::). Also runs the real AWS CLI with only what was exported.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stepInputs } from './action-inputs.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const MAIN_ENTRY = join(ROOT, 'dist', 'index.js')
@@ -32,10 +33,11 @@ export interface StepResult {
 }
 
 export interface StepOptions {
+  /** The step's `with:`; action.yml's defaults are added as the runner adds them. */
   inputs?: Record<string, string>
   /** Extra environment (GITHUB_* context, ACTIONS_ID_TOKEN_REQUEST_*, AWS_* from earlier steps). */
   env?: Record<string, string>
-  /** A job folder to share files between steps; a fresh one by default. */
+  /** A job folder to share files between steps; a fresh one (deleted after the step) by default. */
   jobDir?: string
   timeoutMs?: number
   node?: string
@@ -70,6 +72,14 @@ export function githubContext(jobDir: string): Record<string, string> {
 /** Runs one step (main or post) of the bundled action in a child process. */
 export async function runStep(entry: string, options: StepOptions = {}): Promise<StepResult> {
   const jobDir = options.jobDir ?? newJobDir()
+  try {
+    return await runStepIn(jobDir, entry, options)
+  } finally {
+    if (!options.jobDir) rmSync(jobDir, { recursive: true, force: true })
+  }
+}
+
+async function runStepIn(jobDir: string, entry: string, options: StepOptions): Promise<StepResult> {
   const stepDir = mkdtempSync(join(jobDir, 'step-'))
   const files = {
     GITHUB_ENV: join(stepDir, 'env'),
@@ -85,7 +95,8 @@ export async function runStep(entry: string, options: StepOptions = {}): Promise
     ...files,
     ...options.env
   }
-  for (const [name, value] of Object.entries(options.inputs ?? {})) {
+  // The post step gets the same INPUT_* variables as main; the runner passes both.
+  for (const [name, value] of Object.entries(stepInputs(options.inputs ?? {}))) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
   const started = performance.now()

@@ -9,7 +9,6 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { stepInputs } from '../../test-support/action-inputs.js'
 import {
   SEED,
   startEmulator,
@@ -90,7 +89,7 @@ function mainStep(
   env: Record<string, string> = {}
 ): Promise<StepResult> {
   return runStep(MAIN_ENTRY, {
-    inputs: stepInputs({ 'aws-region': REGION, 'sts-endpoint': emu.url, ...inputs }),
+    inputs: { 'aws-region': REGION, 'sts-endpoint': emu.url, ...inputs },
     env,
     jobDir
   })
