@@ -93,6 +93,12 @@ export function readSettings(
   const refreshCredentials = flag('refresh-credentials', false)
   if (refreshCredentials) {
     checkRefreshable(source, profile !== undefined || profileRoles.length > 0)
+    if (profile && !role) {
+      throw new InputError(
+        'refresh-credentials',
+        'with aws-profile needs role-to-assume: the profile renews that role.'
+      )
+    }
     if (role && !('arn' in role.role)) {
       throw new InputError(
         'refresh-credentials',
