@@ -35,6 +35,7 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { stepInputs } from '../test-support/action-inputs.js'
 import { SEED, startEmulator, type Emulator } from '../test-support/emulator/index.js'
 import {
   githubContext,
@@ -274,7 +275,7 @@ function checkResult(kind: Kind, r: StepResult): string | undefined {
  * One step started with a command line runStep cannot express (node flags that NODE_OPTIONS
  * refuses, such as --cpu-prof, or GNU time in front of node), in the environment runStep builds:
  * PATH, AWS_EC2_METADATA_DISABLED, the GitHub context of a fresh job folder, the four command
- * files, the extra env, then INPUT_* variables. Spawned directly: a /bin/sh wrapper would drop
+ * files, the extra env, then INPUT_* variables with action.yml's defaults. Spawned directly: a /bin/sh wrapper would drop
  * the INPUT_* variables whose names contain '-'.
  */
 async function rawStep(
@@ -301,7 +302,7 @@ async function rawStep(
     ...s.env,
     ...extraEnv
   }
-  for (const [name, value] of Object.entries(s.inputs)) {
+  for (const [name, value] of Object.entries(stepInputs(s.inputs))) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
   try {
@@ -654,7 +655,8 @@ async function main(): Promise<void> {
         latencyMs: 0,
         expectSts: 0,
         entry: POST_ENTRY,
-        inputs: {},
+        // The runner gives the post step the main step's inputs too.
+        inputs: keysInputs,
         env: postEnv
       }
     ]

@@ -15,6 +15,12 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const MAIN_ENTRY = join(ROOT, 'dist', 'index.js')
 export const POST_ENTRY = join(ROOT, 'dist', 'post', 'index.js')
 
+/**
+ * The node that runs the bundles: GitHub runs them on node24, so CI points ACTION_NODE at a Node 24
+ * binary while jest itself runs on the machine's node.
+ */
+export const ACTION_NODE = process.env.ACTION_NODE || process.execPath
+
 export interface StepResult {
   code: number | null
   stdout: string
@@ -101,7 +107,7 @@ async function runStepIn(jobDir: string, entry: string, options: StepOptions): P
   }
   const started = performance.now()
   const { code, stdout, stderr } = await spawnCollect(
-    options.node ?? process.execPath,
+    options.node ?? ACTION_NODE,
     [entry],
     env,
     options.timeoutMs ?? 60_000
@@ -225,12 +231,16 @@ export async function awsCli(
     AWS_PAGER: '',
     ...exported
   }
-  return spawnCollect(
-    AWS_CLI,
-    [...args, '--endpoint-url', endpoint],
-    env,
-    options.timeoutMs ?? 60_000
-  )
+  try {
+    return await spawnCollect(
+      AWS_CLI,
+      [...args, '--endpoint-url', endpoint],
+      env,
+      options.timeoutMs ?? 60_000
+    )
+  } finally {
+    if (!options.jobDir) rmSync(jobDir, { recursive: true, force: true })
+  }
 }
 
 /** Spawns asynchronously (an in-process emulator must keep answering) and collects the output. */
