@@ -17,6 +17,7 @@ exports.run = run;
  * this process would print, workflow commands included, goes to stderr.
  */
 const promises_1 = __webpack_require__(1455);
+const http_agents_js_1 = __webpack_require__(6774);
 const retry_js_1 = __webpack_require__(9809);
 const secrets_js_1 = __webpack_require__(7194);
 const github_oidc_js_1 = __webpack_require__(9837);
@@ -35,8 +36,9 @@ async function run(args) {
         const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN || config.requestToken;
         const log = (line) => void process.stderr.write(`${line}\n`);
         const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS * 3);
-        const token = await (0, github_oidc_js_1.fetchIdToken)({ requestUrl, requestToken, audience: config.audience }, new retry_js_1.TransientOnlyRetry(config.maxAttempts, 'ID token request', log), ATTEMPT_TIMEOUT_MS, signal);
-        const client = (0, sts_js_1.createStsClient)({ region: config.region, stsEndpoint: config.stsEndpoint, proxy: { fromInput: false } }, undefined, new retry_js_1.TransientOnlyRetry(config.maxAttempts, 'AssumeRoleWithWebIdentity', log), ATTEMPT_TIMEOUT_MS);
+        const agents = (0, http_agents_js_1.proxyAgents)(config.proxy ?? { fromInput: false });
+        const token = await (0, github_oidc_js_1.fetchIdToken)({ requestUrl, requestToken, audience: config.audience }, new retry_js_1.TransientOnlyRetry(config.maxAttempts, 'ID token request', log), ATTEMPT_TIMEOUT_MS, signal, agents);
+        const client = (0, sts_js_1.createStsClient)({ region: config.region, stsEndpoint: config.stsEndpoint }, undefined, new retry_js_1.TransientOnlyRetry(config.maxAttempts, 'AssumeRoleWithWebIdentity', log), ATTEMPT_TIMEOUT_MS, agents);
         const session = await (0, sts_js_1.assumeRoleWithWebIdentity)(client, config.roleArn, {
             role: { bareName: config.roleArn },
             sessionName: config.sessionName,

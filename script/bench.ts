@@ -275,8 +275,8 @@ function checkResult(kind: Kind, r: StepResult): string | undefined {
  * One step started with a command line runStep cannot express (node flags that NODE_OPTIONS
  * refuses, such as --cpu-prof, or GNU time in front of node), in the environment runStep builds:
  * PATH, AWS_EC2_METADATA_DISABLED, the GitHub context of a fresh job folder, the four command
- * files, the extra env, then INPUT_* variables with action.yml's defaults. Spawned directly: a /bin/sh wrapper would drop
- * the INPUT_* variables whose names contain '-'.
+ * files, the extra env, then INPUT_* variables with action.yml's defaults. Spawned directly: a
+ * /bin/sh wrapper would drop the INPUT_* variables whose names contain '-'.
  */
 async function rawStep(
   parent: string,

@@ -5,6 +5,7 @@
  */
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
+import { proxyAgents, type Agents } from './http-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
@@ -58,6 +59,8 @@ export interface Source {
 export class Assumer {
   private readonly clients = new Map<string, STSClient>()
   private readonly attemptTimeoutMs: number
+  /** One set of agents (and proxy) for STS and the ID-token endpoint alike. */
+  private readonly agents: Agents
 
   constructor(
     private readonly settings: Settings,
@@ -66,6 +69,7 @@ export class Assumer {
     readonly record: AttemptRecord
   ) {
     this.attemptTimeoutMs = attemptTimeout(settings)
+    this.agents = proxyAgents(settings.proxy)
   }
 
   /** With use-existing-credentials: the session the environment already has, if it works. */
@@ -110,7 +114,8 @@ export class Assumer {
                 source,
                 this.retry('ID token request'),
                 this.attemptTimeoutMs,
-                this.signal
+                this.signal,
+                this.agents
               ),
             this.record
           )
@@ -206,7 +211,8 @@ export class Assumer {
         { ...this.settings, region },
         credentials,
         this.retry(credentials ? 'STS' : 'AssumeRoleWithWebIdentity'),
-        this.attemptTimeoutMs
+        this.attemptTimeoutMs,
+        this.agents
       )
       this.clients.set(key, client)
     }

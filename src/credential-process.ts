@@ -7,6 +7,7 @@
  * this process would print, workflow commands included, goes to stderr.
  */
 import { readFile } from 'node:fs/promises'
+import { proxyAgents } from './http-agents.js'
 import { TransientOnlyRetry } from './retry.js'
 import { redact } from './secrets.js'
 import { fetchIdToken } from './sources/github-oidc.js'
@@ -25,6 +26,7 @@ export interface CredentialProcessConfig {
   maxAttempts: number
   inlinePolicy?: string
   managedPolicies?: string[]
+  proxy?: { url?: string; noProxy?: string; fromInput: boolean }
 }
 
 const ATTEMPT_TIMEOUT_MS = 10_000
@@ -41,17 +43,20 @@ export async function run(args: string[]): Promise<void> {
     const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN || config.requestToken
     const log = (line: string): void => void process.stderr.write(`${line}\n`)
     const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS * 3)
+    const agents = proxyAgents(config.proxy ?? { fromInput: false })
     const token = await fetchIdToken(
       { requestUrl, requestToken, audience: config.audience },
       new TransientOnlyRetry(config.maxAttempts, 'ID token request', log),
       ATTEMPT_TIMEOUT_MS,
-      signal
+      signal,
+      agents
     )
     const client = createStsClient(
-      { region: config.region, stsEndpoint: config.stsEndpoint, proxy: { fromInput: false } },
+      { region: config.region, stsEndpoint: config.stsEndpoint },
       undefined,
       new TransientOnlyRetry(config.maxAttempts, 'AssumeRoleWithWebIdentity', log),
-      ATTEMPT_TIMEOUT_MS
+      ATTEMPT_TIMEOUT_MS,
+      agents
     )
     const session = await assumeRoleWithWebIdentity(
       client,

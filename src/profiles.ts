@@ -93,7 +93,8 @@ export async function writeProfiles(
           stsEndpoint: settings.stsEndpoint,
           maxAttempts: settings.retry.maxAttempts,
           inlinePolicy: entry.request.inlinePolicy,
-          managedPolicies: entry.request.managedPolicies
+          managedPolicies: entry.request.managedPolicies,
+          proxy: settings.proxy
         }
         await writePrivate(file, JSON.stringify(processConfig))
         files.push(file)

@@ -11,10 +11,8 @@ import {
   type Credentials
 } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
-import { Agent as HttpAgent } from 'node:http'
-import { Agent as HttpsAgent } from 'node:https'
+import type { Agents } from './http-agents.js'
 import { accountOfArn } from './rules/arn.js'
-import { InputError } from './rules/input-error.js'
 import type { TransientOnlyRetry } from './retry.js'
 import { maskSecret } from './secrets.js'
 import type { RoleRequest, Settings } from './settings.js'
@@ -45,10 +43,11 @@ export class IncompleteResponseError extends Error {
 const CONNECT_TIMEOUT_MS = 5_000
 
 export function createStsClient(
-  settings: Pick<Settings, 'region' | 'stsEndpoint' | 'proxy'>,
+  settings: Pick<Settings, 'region' | 'stsEndpoint'>,
   credentials: AwsCredentialIdentity | undefined,
   retry: TransientOnlyRetry,
-  attemptTimeoutMs: number
+  attemptTimeoutMs: number,
+  agents: Agents = {}
 ): STSClient {
   return new STSClient({
     region: settings.region,
@@ -61,33 +60,10 @@ export function createStsClient(
       requestTimeout: attemptTimeoutMs,
       // Without this the SDK only logs a warning when an attempt stalls past requestTimeout.
       throwOnRequestTimeout: true,
-      ...proxyAgents(settings.proxy)
+      ...agents
     },
     customUserAgent: 'assume-aws-role-action'
   })
-}
-
-/**
- * Node 24.5 added proxy support to its own agents (`proxyEnv`), so no proxy package is needed.
- * On older Node a proxy from the http-proxy input is an error; one inherited from HTTPS_PROXY is
- * ignored, as the SDK itself ignores it.
- */
-function proxyAgents(proxy: Settings['proxy']): { httpAgent?: HttpAgent; httpsAgent?: HttpsAgent } {
-  if (!proxy.url) return {}
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-  if (major < 24 || (major === 24 && minor < 5)) {
-    if (proxy.fromInput) {
-      throw new InputError(
-        'http-proxy',
-        `needs Node.js 24.5 or later (this is ${process.versions.node}).`
-      )
-    }
-    return {}
-  }
-  const proxyEnv = { HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: proxy.noProxy ?? '' }
-  // @types/node for Node 20 does not know `proxyEnv` yet; the runtime check above guarantees it.
-  const options = { keepAlive: true, proxyEnv } as ConstructorParameters<typeof HttpsAgent>[0]
-  return { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) }
 }
 
 export async function assumeRole(

@@ -4,13 +4,14 @@
  * names that input and states its rule, before any call to STS or GitHub, export nothing, echo no
  * secret, and never let the value form a workflow command of its own.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
+import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { mockClient } from 'aws-sdk-client-mock'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { errors, prepareRunner, restoreRunner, type Captured } from '../support/runner-env.js'
+import { idTokenEndpoint, sentRequest, type HandleSpy } from '../support/id-token-endpoint.js'
 
 const { run } = await import('../../src/main.js')
 const { forgetSecrets } = await import('../../src/secrets.js')
@@ -641,7 +642,7 @@ function piecesOf(secret: string): string[] {
 let captured: Captured | undefined
 /** Where a profile would be written: never the real ~/.aws, even if a rule were broken. */
 let profileDir: string | undefined
-let fetchSpy: jest.SpiedFunction<typeof fetch> | undefined
+let fetchSpy: HandleSpy | undefined
 
 beforeEach(() => {
   sts.reset()
@@ -672,9 +673,7 @@ async function runStep(
     ...env
   })
   // A 400 is not retried: a case that wrongly reaches the ID token request fails at once.
-  fetchSpy = jest
-    .spyOn(globalThis, 'fetch')
-    .mockImplementation(async () => new Response('{}', { status: 400 }))
+  fetchSpy = idTokenEndpoint({ status: 400, body: '{}' })
   await run()
   return captured
 }
@@ -805,8 +804,8 @@ describe('values that are legal stay inert', () => {
       inputsOf({ 'aws-access-key-id': null, 'aws-secret-access-key': null, audience }),
       OIDC_ENV
     )
-    const url = fetchSpy?.mock.calls[0]?.[0]
-    expect(new URL(String(url)).searchParams.get('audience')).toBe(audience)
+    if (!fetchSpy) throw new Error('no ID token request was made')
+    expect(sentRequest(fetchSpy).url.searchParams.get('audience')).toBe(audience)
     expect(
       c.lines.filter(line => line.startsWith('::') && !/^::(add-mask::|error |debug::)/.test(line))
     ).toEqual([])

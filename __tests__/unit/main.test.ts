@@ -2,7 +2,7 @@
  * The main and post steps in-process, STS mocked at the SDK level: each path's calls, what is
  * exported, what is masked and when, and that a failure exports nothing.
  */
-import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import {
   AssumeRoleCommand,
   AssumeRoleWithWebIdentityCommand,
@@ -25,6 +25,7 @@ import {
   restoreRunner,
   type Captured
 } from '../support/runner-env.js'
+import { idTokenEndpoint, sentRequest, tokenAnswer } from '../support/id-token-endpoint.js'
 
 const { run } = await import('../../src/main.js')
 const { run: cleanup } = await import('../../src/cleanup.js')
@@ -71,14 +72,6 @@ async function idToken(claims: Record<string, unknown>, expiresInSeconds = 300):
     .setIssuer('https://token.actions.githubusercontent.com')
     .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
     .sign(new TextEncoder().encode('test-signing-key-of-enough-length'))
-}
-
-function mockIdTokenEndpoint(...tokens: string[]): jest.SpiedFunction<typeof fetch> {
-  const spy = jest.spyOn(globalThis, 'fetch')
-  for (const token of tokens) {
-    spy.mockResolvedValueOnce(new Response(JSON.stringify({ value: token }), { status: 200 }))
-  }
-  return spy
 }
 
 const OIDC_ENV = {
@@ -281,19 +274,17 @@ describe('GitHub OIDC → AssumeRoleWithWebIdentity', () => {
       { 'aws-region': 'us-east-1', 'role-to-assume': ROLE, audience: 'sts.amazonaws.com' },
       OIDC_ENV
     )
-    const fetchSpy = mockIdTokenEndpoint(token)
+    const fetchSpy = idTokenEndpoint(tokenAnswer(token))
     sts.on(AssumeRoleWithWebIdentityCommand).resolves(assumed)
     await run()
 
     expect(process.exitCode).toBeUndefined()
     expect(fetchSpy).toHaveBeenCalledTimes(1)
-    const [url, init] = fetchSpy.mock.calls[0] ?? []
-    expect(String(url)).toBe(
+    const { url, headers } = sentRequest(fetchSpy)
+    expect(url.href).toBe(
       'https://pipelines.example.test/idtoken?api-version=2.0&audience=sts.amazonaws.com'
     )
-    expect((init?.headers as Record<string, string>).authorization).toBe(
-      'Bearer runner-request-token-value'
-    )
+    expect(headers.authorization).toBe('Bearer runner-request-token-value')
     expect(sts.calls()).toHaveLength(1)
     const input = sts.commandCalls(AssumeRoleWithWebIdentityCommand)[0]?.args[0].input
     expect(input).toMatchObject({
@@ -310,11 +301,11 @@ describe('GitHub OIDC → AssumeRoleWithWebIdentity', () => {
   test('a token endpoint answering 503 twice is retried, then works', async () => {
     const token = await idToken({})
     captured = prepareRunner({ 'aws-region': 'us-east-1', 'role-to-assume': ROLE }, OIDC_ENV)
-    const fetchSpy = jest.spyOn(globalThis, 'fetch')
-    fetchSpy
-      .mockResolvedValueOnce(new Response('busy', { status: 503 }))
-      .mockResolvedValueOnce(new Response('busy', { status: 503 }))
-      .mockResolvedValueOnce(new Response(JSON.stringify({ value: token })))
+    const fetchSpy = idTokenEndpoint(
+      { status: 503, body: 'busy' },
+      { status: 503, body: 'busy' },
+      tokenAnswer(token)
+    )
     sts.on(AssumeRoleWithWebIdentityCommand).resolves(assumed)
     await run()
     expect(fetchSpy).toHaveBeenCalledTimes(3)
@@ -326,9 +317,7 @@ describe('GitHub OIDC → AssumeRoleWithWebIdentity', () => {
 
   test('a 403 from the token endpoint is not retried', async () => {
     captured = prepareRunner({ 'aws-region': 'us-east-1', 'role-to-assume': ROLE }, OIDC_ENV)
-    const fetchSpy = jest
-      .spyOn(globalThis, 'fetch')
-      .mockResolvedValue(new Response('no', { status: 403 }))
+    const fetchSpy = idTokenEndpoint({ status: 403, body: 'no' }, { status: 403, body: 'no' })
     await run()
     expect(fetchSpy).toHaveBeenCalledTimes(1)
     expect(sts.calls()).toHaveLength(0)
@@ -339,7 +328,7 @@ describe('GitHub OIDC → AssumeRoleWithWebIdentity', () => {
     const first = await idToken({ jti: 'first' })
     const second = await idToken({ jti: 'second' })
     captured = prepareRunner({ 'aws-region': 'us-east-1', 'role-to-assume': ROLE }, OIDC_ENV)
-    const fetchSpy = mockIdTokenEndpoint(first, second)
+    const fetchSpy = idTokenEndpoint(tokenAnswer(first), tokenAnswer(second))
     sts
       .on(AssumeRoleWithWebIdentityCommand)
       .rejectsOnce(stsError('ExpiredTokenException', 'Token expired', 400))
@@ -358,7 +347,7 @@ describe('GitHub OIDC → AssumeRoleWithWebIdentity', () => {
       { 'aws-region': 'us-east-1', 'role-to-assume': ROLE, 'force-skip-oidc': 'true' },
       { ...OIDC_ENV, AWS_ACCESS_KEY_ID: SOURCE.id, AWS_SECRET_ACCESS_KEY: SOURCE.secret }
     )
-    const fetchSpy = jest.spyOn(globalThis, 'fetch')
+    const fetchSpy = idTokenEndpoint()
     sts.on(AssumeRoleCommand).resolves(assumed)
     await run()
     expect(fetchSpy).not.toHaveBeenCalled()
