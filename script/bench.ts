@@ -35,15 +35,14 @@ import {
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { stepInputs } from '../test-support/action-inputs.js'
 import { SEED, startEmulator, type Emulator } from '../test-support/emulator/index.js'
 import {
-  githubContext,
   MAIN_ENTRY,
   POST_ENTRY,
   ROOT,
   runStep,
   spawnCollect,
+  stepEnvironment,
   type StepOptions,
   type StepResult
 } from '../test-support/runner.js'
@@ -286,25 +285,7 @@ async function rawStep(
   extraEnv: Record<string, string> = {}
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const jobDir = mkdtempSync(join(parent, 'job-'))
-  const stepDir = mkdtempSync(join(jobDir, 'step-'))
-  const files = {
-    GITHUB_ENV: join(stepDir, 'env'),
-    GITHUB_OUTPUT: join(stepDir, 'output'),
-    GITHUB_STATE: join(stepDir, 'state'),
-    GITHUB_STEP_SUMMARY: join(stepDir, 'summary')
-  }
-  for (const file of Object.values(files)) writeFileSync(file, '')
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...githubContext(jobDir),
-    ...files,
-    ...s.env,
-    ...extraEnv
-  }
-  for (const [name, value] of Object.entries(stepInputs(s.inputs))) {
-    env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-  }
+  const { env } = stepEnvironment(jobDir, s.inputs, { ...s.env, ...extraEnv })
   try {
     return await spawnCollect(command, args, env, 30_000)
   } finally {

@@ -85,7 +85,12 @@ export async function runStep(entry: string, options: StepOptions = {}): Promise
   }
 }
 
-async function runStepIn(jobDir: string, entry: string, options: StepOptions): Promise<StepResult> {
+/** The command files of one step, and the environment the runner gives its process. */
+export function stepEnvironment(
+  jobDir: string,
+  inputs: Record<string, string> = {},
+  extraEnv: Record<string, string> = {}
+): { env: Record<string, string>; files: Record<string, string> } {
   const stepDir = mkdtempSync(join(jobDir, 'step-'))
   const files = {
     GITHUB_ENV: join(stepDir, 'env'),
@@ -99,12 +104,17 @@ async function runStepIn(jobDir: string, entry: string, options: StepOptions): P
     AWS_EC2_METADATA_DISABLED: 'true',
     ...githubContext(jobDir),
     ...files,
-    ...options.env
+    ...extraEnv
   }
-  // The post step gets the same INPUT_* variables as main; the runner passes both.
-  for (const [name, value] of Object.entries(stepInputs(options.inputs ?? {}))) {
+  // action.yml's defaults, then the step's `with:`, as the runner builds INPUT_* variables.
+  for (const [name, value] of Object.entries(stepInputs(inputs))) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
+  return { env, files }
+}
+
+async function runStepIn(jobDir: string, entry: string, options: StepOptions): Promise<StepResult> {
+  const { env, files } = stepEnvironment(jobDir, options.inputs, options.env)
   const started = performance.now()
   const { code, stdout, stderr } = await spawnCollect(
     options.node ?? ACTION_NODE,

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jest } from '@jest/globals'
+import { parseCommandFile } from '../../test-support/runner.js'
 
 export interface RunnerFiles {
   dir: string
@@ -19,21 +20,6 @@ export interface Captured {
   /** Every line written to stdout, in order. */
   lines: string[]
   files: RunnerFiles
-}
-
-/** Parses `name<<delimiter / value / delimiter` blocks as the runner does. */
-export function parseCommandFile(text: string): Record<string, string> {
-  const result: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
-    if (!match) continue
-    const [, name, delimiter] = match
-    const value: string[] = []
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '')
-    result[name as string] = value.join('\n')
-  }
-  return result
 }
 
 const ORIGINAL_ENV = { ...process.env }
