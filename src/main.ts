@@ -85,21 +85,33 @@ export async function run(): Promise<void> {
 
 /**
  * The session for role-to-assume (or the source keys alone), and one per role-profiles entry,
- * all from one source identity and in parallel. Any role failing fails the whole step.
+ * all from one source identity and all in parallel. Any role failing fails the whole step.
  */
 async function obtainSessions(
   assumer: Assumer,
   settings: Settings
 ): Promise<{ outcome?: Outcome; profiles: ProfileEntry[] }> {
-  let outcome = settings.useExistingCredentials ? await assumer.existingSession() : undefined
-  const wantsMain = settings.role !== undefined || settings.profileRoles.length === 0
-  let source: Source | undefined
-  if (!outcome && wantsMain) {
-    source = await assumer.source()
-    outcome = settings.role
-      ? await assumer.assume(source, settings.role)
-      : await assumer.sourceSession(source)
+  const existing = settings.useExistingCredentials ? await assumer.existingSession() : undefined
+  const wantsMain = !existing && (settings.role !== undefined || settings.profileRoles.length === 0)
+  const source: Source | undefined =
+    wantsMain || settings.profileRoles.length > 0 ? await assumer.source() : undefined
+  const main = async (): Promise<Outcome | undefined> => {
+    if (!wantsMain || !source) return existing
+    return settings.role ? assumer.assume(source, settings.role) : assumer.sourceSession(source)
   }
+  // Settle everything before judging, so no call is left running when the step fails.
+  const [[mainResult], roleResults] = await Promise.all([
+    Promise.allSettled([main()]),
+    Promise.allSettled(
+      settings.profileRoles.map(entry =>
+        source
+          ? assumer.assume(source, entry.request, entry.region)
+          : Promise.reject(new Error('no source'))
+      )
+    )
+  ])
+  if (mainResult?.status === 'rejected') throw mainResult.reason
+  const outcome = mainResult?.value
   const profiles: ProfileEntry[] = []
   if (outcome && settings.profile) {
     profiles.push({
@@ -109,26 +121,20 @@ async function obtainSessions(
       request: settings.role
     })
   }
-  if (settings.profileRoles.length > 0) {
-    source ??= await assumer.source()
-    const shared = source
-    const settled = await Promise.allSettled(
-      settings.profileRoles.map(entry => assumer.assume(shared, entry.request, entry.region))
-    )
-    settled.forEach((result, index) => {
-      const entry = settings.profileRoles[index]
-      if (!entry) return
-      if (result.status === 'rejected') {
-        throw new ProfileError(entry.profile, entry.request.role.arn, result.reason)
-      }
+  settings.profileRoles.forEach((entry, index) => {
+    const result = roleResults[index]
+    if (result?.status === 'rejected') {
+      throw new ProfileError(entry.profile, entry.request.role.arn, result.reason)
+    }
+    if (result) {
       profiles.push({
         profile: entry.profile,
         region: entry.region,
         outcome: result.value,
         request: entry.request
       })
-    })
-  }
+    }
+  })
   return { outcome, profiles }
 }
 
