@@ -91,31 +91,7 @@ export function readSettings(
     )
   }
   const refreshCredentials = flag('refresh-credentials', false)
-  if (refreshCredentials) {
-    checkRefreshable(source, profile !== undefined || profileRoles.length > 0)
-    if (profile && !role) {
-      throw new InputError(
-        'refresh-credentials',
-        'with aws-profile needs role-to-assume: the profile renews that role.'
-      )
-    }
-    if (role && !('arn' in role.role)) {
-      throw new InputError(
-        'refresh-credentials',
-        'needs role-to-assume as a full ARN: the profile names the role.'
-      )
-    }
-    if (
-      source.kind === 'access-keys' &&
-      options &&
-      (options.inlinePolicy || options.managedPolicies.length > 0)
-    ) {
-      throw new InputError(
-        'refresh-credentials',
-        "with access keys writes the SDKs' own role_arn profile, which cannot carry session policies; drop inline-session-policy and managed-session-policies, or use OIDC."
-      )
-    }
-  }
+  if (refreshCredentials) checkRefreshable(source, profile, role, options, profileRoles)
 
   const retryDisabled = flag('disable-retry', false)
   const maxAttempts = retryDisabled
@@ -158,18 +134,42 @@ export function readSettings(
   }
 }
 
-/** refresh-credentials needs a source the profile can use again later: keys, or OIDC. */
-function checkRefreshable(source: SourcePlan, hasProfile: boolean): void {
-  if (!hasProfile) {
-    throw new InputError(
-      'refresh-credentials',
-      'needs aws-profile or role-profiles: it writes profiles.'
-    )
+/**
+ * refresh-credentials writes profiles that assume a role again later, so it needs: a profile to
+ * write, a source usable later (keys or OIDC), the role as a full ARN, and, with keys, no session
+ * policy (the SDKs' role_arn profile cannot carry one, and a renewed session must not have more
+ * rights than the first).
+ */
+function checkRefreshable(
+  source: SourcePlan,
+  profile: Settings['profile'],
+  role: RoleRequest | undefined,
+  options: SessionOptions | undefined,
+  profileRoles: ProfileRole[]
+): void {
+  const input = 'refresh-credentials'
+  if (!profile && profileRoles.length === 0) {
+    throw new InputError(input, 'needs aws-profile or role-profiles: it writes profiles.')
   }
   if (source.kind !== 'access-keys' && source.kind !== 'github-oidc') {
     throw new InputError(
-      'refresh-credentials',
+      input,
       'works with access keys or GitHub OIDC as the source; credentials from the environment or a token file cannot be renewed later.'
+    )
+  }
+  if (profile && !role) {
+    throw new InputError(
+      input,
+      'with aws-profile needs role-to-assume: the profile renews that role.'
+    )
+  }
+  if (role && !('arn' in role.role)) {
+    throw new InputError(input, 'needs role-to-assume as a full ARN: the profile names the role.')
+  }
+  if (source.kind === 'access-keys' && (options?.inlinePolicy || options?.managedPolicies.length)) {
+    throw new InputError(
+      input,
+      "with access keys writes the SDKs' own role_arn profile, which cannot carry session policies; drop inline-session-policy and managed-session-policies, or use OIDC."
     )
   }
 }
