@@ -12,8 +12,8 @@ import {
   privateTempPath,
   profilePaths,
   writePrivate,
+  undoProfiles,
   writeSections,
-  type FileChange,
   type ProfileBackup,
   type ProfilePaths,
   type Section
@@ -52,8 +52,9 @@ export async function checkProfilesFree(settings: Settings, env: NodeJS.ProcessE
 }
 
 /**
- * Writes every profile at once, after every role succeeded, so a failure leaves no half-written
- * set. Returns what the post step needs to undo it.
+ * Writes every profile at once, after every role succeeded; a failure half-way (a symlinked config
+ * file) takes back what was written, so no half-written set is left. Returns what the post step
+ * needs to undo it.
  */
 export async function writeProfiles(
   settings: Settings,
@@ -61,57 +62,77 @@ export async function writeProfiles(
   env: NodeJS.ProcessEnv
 ): Promise<ProfileBackup> {
   const paths = profilePaths(env)
-  const credentials: Section[] = []
-  const config: Section[] = []
-  const files: string[] = []
-  for (const entry of entries) {
-    const { session } = entry.outcome
-    const configEntries: Array<[string, string]> = [['region', entry.region]]
-    if (settings.refreshCredentials && entry.request && 'arn' in entry.request.role) {
-      const roleArn = entry.request.role.arn
-      if (settings.source.kind === 'access-keys') {
-        // The SDKs' own assume-role profile: they call STS with the source keys when needed.
-        const sourceProfile = `${entry.profile}-source-keys`
-        credentials.push({ header: sourceProfile, entries: keyEntries(settings.source.keys) })
-        configEntries.push(
-          ['role_arn', roleArn],
-          ['source_profile', sourceProfile],
-          ['role_session_name', entry.request.sessionName],
-          ['duration_seconds', String(entry.request.durationSeconds)]
-        )
-        if (entry.request.externalId) configEntries.push(['external_id', entry.request.externalId])
-      } else if (settings.source.kind === 'github-oidc') {
-        const file = privateTempPath(env, `${entry.profile}-process`)
-        const processConfig: CredentialProcessConfig = {
-          requestUrl: settings.source.requestUrl,
-          requestToken: settings.source.requestToken,
-          audience: settings.source.audience,
-          roleArn,
-          sessionName: entry.request.sessionName,
-          durationSeconds: entry.request.durationSeconds,
-          region: entry.region,
-          stsEndpoint: settings.stsEndpoint,
-          maxAttempts: settings.retry.maxAttempts,
-          inlinePolicy: entry.request.inlinePolicy,
-          managedPolicies: entry.request.managedPolicies,
-          proxy: settings.proxy
-        }
-        await writePrivate(file, JSON.stringify(processConfig))
-        files.push(file)
-        configEntries.push(['credential_process', credentialProcessCommand(file)])
-      }
-    } else {
-      credentials.push({
-        header: entry.profile,
-        entries: keyEntries(session.credentials)
-      })
+  const backup: ProfileBackup = { changes: [], files: [] }
+  try {
+    const credentials: Section[] = []
+    const config: Section[] = []
+    for (const entry of entries) {
+      const sections = await profileSections(settings, entry, env, backup.files)
+      credentials.push(...sections.credentials)
+      config.push(sections.config)
     }
-    config.push({ header: configHeader(entry.profile), entries: configEntries })
+    if (credentials.length > 0) {
+      backup.changes.push(await writeSections(paths.credentials, credentials))
+    }
+    backup.changes.push(await writeSections(paths.config, config))
+  } catch (error) {
+    await undoProfiles(backup)
+    throw error
   }
-  const changes: FileChange[] = []
-  if (credentials.length > 0) changes.push(await writeSections(paths.credentials, credentials))
-  changes.push(await writeSections(paths.config, config))
-  return { changes, files }
+  return backup
+}
+
+/**
+ * One profile's sections: static keys; or, with refresh-credentials, the SDKs' own assume-role
+ * profile (access keys) or a credential_process (OIDC, whose private config file is added to
+ * `files` for the post step to delete).
+ */
+async function profileSections(
+  settings: Settings,
+  entry: ProfileEntry,
+  env: NodeJS.ProcessEnv,
+  files: string[]
+): Promise<{ credentials: Section[]; config: Section }> {
+  const configEntries: Array<[string, string]> = [['region', entry.region]]
+  const config = { header: configHeader(entry.profile), entries: configEntries }
+  const request = entry.request
+  if (!settings.refreshCredentials || !request || !('arn' in request.role)) {
+    const keys = { header: entry.profile, entries: keyEntries(entry.outcome.session.credentials) }
+    return { credentials: [keys], config }
+  }
+  const roleArn = request.role.arn
+  if (settings.source.kind === 'access-keys') {
+    const sourceProfile = `${entry.profile}-source-keys`
+    configEntries.push(
+      ['role_arn', roleArn],
+      ['source_profile', sourceProfile],
+      ['role_session_name', request.sessionName],
+      ['duration_seconds', String(request.durationSeconds)]
+    )
+    if (request.externalId) configEntries.push(['external_id', request.externalId])
+    const sourceKeys = { header: sourceProfile, entries: keyEntries(settings.source.keys) }
+    return { credentials: [sourceKeys], config }
+  }
+  if (settings.source.kind !== 'github-oidc') throw new Error('refresh needs keys or OIDC') // inputs.ts
+  const file = privateTempPath(env, `${entry.profile}-process`)
+  const processConfig: CredentialProcessConfig = {
+    requestUrl: settings.source.requestUrl,
+    requestToken: settings.source.requestToken,
+    audience: settings.source.audience,
+    roleArn,
+    sessionName: request.sessionName,
+    durationSeconds: request.durationSeconds,
+    region: entry.region,
+    stsEndpoint: settings.stsEndpoint,
+    maxAttempts: settings.retry.maxAttempts,
+    inlinePolicy: request.inlinePolicy,
+    managedPolicies: request.managedPolicies,
+    proxy: settings.proxy
+  }
+  files.push(file)
+  await writePrivate(file, JSON.stringify(processConfig))
+  configEntries.push(['credential_process', credentialProcessCommand(file)])
+  return { credentials: [], config }
 }
 
 function keyEntries(keys: {
