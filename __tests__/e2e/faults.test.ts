@@ -425,3 +425,43 @@ describe('permanent failures are not retried; bare errors go by code, else statu
     }
   )
 })
+
+describe('an ID token that expires while STS is being retried', () => {
+  it('fetches a fresh token when STS says the old one expired, and succeeds', async () => {
+    // Tokens live 2 s here; the first STS attempt stalls 2.5 s, so its retry carries a dead token.
+    const shortTokens = await startEmulator({ idTokenLifetimeSeconds: 2 })
+    try {
+      shortTokens.setFaults({
+        stall: { count: 1, ms: 2_500, actions: ['AssumeRoleWithWebIdentity'] }
+      })
+      const started = Date.now()
+      const result = await runStep(MAIN_ENTRY, {
+        inputs: {
+          'aws-region': 'us-east-1',
+          'role-to-assume': SEED.roles.githubDeploy,
+          'sts-endpoint': shortTokens.url,
+          'action-timeout-s': '12'
+        },
+        env: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: shortTokens.oidcRequestUrl,
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: shortTokens.oidcRequestToken
+        }
+      })
+      const stats = shortTokens.stats()
+      expect(result.code).toBe(0)
+      expect(result.env.AWS_SESSION_TOKEN).toBeTruthy()
+      expect(stats.errors.ExpiredTokenException).toBeGreaterThanOrEqual(1)
+      expect(stats.idToken).toBeGreaterThanOrEqual(2)
+      expect(result.lines).toContain(
+        'The ID token expired before STS accepted it; fetching a fresh one'
+      )
+      expect(Date.now() - started).toBeLessThan(12_000)
+      const tokens = shortTokens
+        .requestLog()
+        .flatMap(r => (r.webIdentityToken ? [r.webIdentityToken] : []))
+      for (const token of tokens) expect(result.log.join('\n')).not.toContain(token)
+    } finally {
+      await shortTokens.close()
+    }
+  }, 30_000)
+})
