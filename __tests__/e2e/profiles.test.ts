@@ -293,9 +293,10 @@ describe('refresh-credentials', () => {
       shortLived.clock.advance(5) // the 2-second credentials just issued are now expired
     }
 
+    const processConfig = /"([^"]+\.json)"\n/.exec(config)?.[1] ?? ''
+    expect(statSync(processConfig).mode & 0o777).toBe(0o600)
     const post = await runPost(main, { jobDir })
     expect(post.code).toBe(0)
-    const processConfig = /"([^"]+\.json)"\n/.exec(config)?.[1] ?? ''
     expect(existsSync(processConfig)).toBe(false)
   })
 
