@@ -29,7 +29,7 @@ export interface ProfileEntry {
 }
 
 /** Profile names this run will write, checked before any network call. */
-export function plannedProfiles(settings: Settings): string[] {
+function plannedProfiles(settings: Settings): string[] {
   return [
     ...(settings.profile ? [settings.profile.name] : []),
     ...settings.profileRoles.map(entry => entry.profile)

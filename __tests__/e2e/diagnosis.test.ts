@@ -127,9 +127,7 @@ function knownSecrets(extra: string[]): string[] {
     SEED.user.secretAccessKey,
     SEED.robot.secretAccessKey,
     SEED.externalId,
-    emu.oidcRequestToken,
-    ...emu.requestLog().flatMap(r => (r.webIdentityToken ? [r.webIdentityToken] : [])),
-    ...emu.issuedCredentials().flatMap(c => [c.secretAccessKey, c.sessionToken]),
+    ...emu.secretsSeen(),
     ...extra
   ].filter(secret => secret.length >= 8)
 }

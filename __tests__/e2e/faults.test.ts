@@ -98,14 +98,7 @@ function oidcEnv(): Record<string, string> {
 
 /** Every value that must never be shown: source secret, issued credentials, ID tokens. */
 function secrets(): string[] {
-  const issued = emu
-    .issuedCredentials()
-    .flatMap(c => [c.accessKeyId, c.secretAccessKey, c.sessionToken])
-  const idTokens = emu
-    .requestLog()
-    .map(r => r.webIdentityToken)
-    .filter((t): t is string => !!t)
-  return [SEED.user.secretAccessKey, emu.oidcRequestToken, ...issued, ...idTokens]
+  return [SEED.user.secretAccessKey, ...emu.secretsSeen()]
 }
 
 /** Runs the case, records its row, and checks what holds for every case. */

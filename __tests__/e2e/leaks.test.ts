@@ -58,15 +58,8 @@ const UNKNOWN_KEY = {
 
 /** Every secret value known after a run: inputs, issued credentials, ID tokens, request token. */
 function allSecrets(): string[] {
-  const issued = emu
-    .issuedCredentials()
-    .flatMap(c => [c.accessKeyId, c.secretAccessKey, c.sessionToken])
-  const idTokens = emu
-    .requestLog()
-    .map(r => r.webIdentityToken)
-    .filter((t): t is string => !!t)
   return (
-    [SEED.user.secretAccessKey, emu.oidcRequestToken, ...extraSecrets, ...issued, ...idTokens]
+    [SEED.user.secretAccessKey, ...extraSecrets, ...emu.secretsSeen()]
       .filter(s => s.length >= 8)
       // A key ID given as an input is not a secret (the action does not mask it); issued ones are.
       .filter(s => s !== temporarySource?.id)

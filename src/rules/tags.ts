@@ -6,7 +6,7 @@ export interface Tag {
 }
 
 /** STS's limits for session tags. */
-export const MAX_TAGS = 50
+const MAX_TAGS = 50
 const KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u
 const VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u
 /** Characters STS refuses in a tag value become '*', as configure-aws-credentials does. */

@@ -66,6 +66,12 @@ export interface Emulator {
   requestLog(): RecordedRequest[]
   /** Temporary credentials issued so far (secrets included: test support only). */
   issuedCredentials(): IssuedCredentials[]
+  /**
+   * Every secret this emulator has handed out or been sent: the ID-token request token, each
+   * issued key ID, secret and session token, and each web identity token it received. Leak
+   * checks scan for these.
+   */
+  secretsSeen(): string[]
   close(): Promise<void>
 }
 
@@ -504,6 +510,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     lastRequest: a => stats.lastRequest(a),
     requestLog: () => stats.requests(),
     issuedCredentials: () => store.all(),
+    secretsSeen: () => [
+      oidc.requestToken,
+      ...store.all().flatMap(c => [c.accessKeyId, c.secretAccessKey, c.sessionToken]),
+      ...stats.requests().flatMap(r => (r.webIdentityToken ? [r.webIdentityToken] : []))
+    ],
     close: async () => {
       if (closed) return
       closed = true
