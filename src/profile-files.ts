@@ -6,9 +6,12 @@
  * and splice only those. Reading which profiles exist is left to the SDK's loader (profiles.ts).
  */
 import { randomUUID } from 'node:crypto'
-import { chmod, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { chmod, lstat, mkdir, open, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, posix, win32 } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { currentPlatform, type Platform } from './credential-process-launcher.js'
 
 export interface ProfilePaths {
   credentials: string
@@ -31,12 +34,44 @@ export interface FileChange {
   headers: string[]
 }
 
-export function profilePaths(env: NodeJS.ProcessEnv): ProfilePaths {
-  const home = env.HOME || homedir()
+/**
+ * The files as the AWS CLI and the Go SDK find them. Home: on Windows USERPROFILE first, then
+ * HOMEDRIVE+HOMEPATH (Python's `ntpath.expanduser`, which botocore's `os.path.expanduser` calls;
+ * the Go SDK v2's `internal/shareddefaults` UserHomeDir reads USERPROFILE on Windows); elsewhere
+ * HOME. A leading `~` in AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE is that home, as botocore
+ * expands it (`botocore/configloader.py`, `os.path.expanduser`).
+ */
+export function profilePaths(
+  env: NodeJS.ProcessEnv,
+  platform: Platform = currentPlatform(),
+  fallbackHome: string = homedir()
+): ProfilePaths {
+  const path = platform === 'win32' ? win32 : posix
+  const home = homeFolder(env, platform, fallbackHome)
+  const resolveFile = (value: string | undefined, name: string): string =>
+    value ? expandHome(value, home, platform) : path.join(home, '.aws', name)
   return {
-    credentials: env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'),
-    config: env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
+    credentials: resolveFile(env.AWS_SHARED_CREDENTIALS_FILE, 'credentials'),
+    config: resolveFile(env.AWS_CONFIG_FILE, 'config')
   }
+}
+
+export function homeFolder(env: NodeJS.ProcessEnv, platform: Platform, fallback: string): string {
+  if (platform === 'win32') {
+    if (env.USERPROFILE) return env.USERPROFILE
+    if (env.HOMEPATH) return win32.join(env.HOMEDRIVE ?? '', env.HOMEPATH)
+    return env.HOME || fallback
+  }
+  return env.HOME || fallback
+}
+
+/** `~` alone or followed by a separator (`/`, or on Windows also `\\`) is the home folder. */
+export function expandHome(value: string, home: string, platform: Platform): string {
+  const path = platform === 'win32' ? win32 : posix
+  const separator = platform === 'win32' ? /^~[\\/]/ : /^~\//
+  if (value === '~') return home
+  if (separator.test(value)) return path.join(home, value.slice(2))
+  return value
 }
 
 /** The config file names profiles `[profile x]`, except `[default]`; the credentials file `[x]`. */
@@ -44,12 +79,18 @@ export function configHeader(profile: string): string {
   return profile === 'default' ? 'default' : `profile ${profile}`
 }
 
-/** Writes sections into a file (0600, folder 0700), replacing same-named ones, keeping the rest. */
+/**
+ * Writes sections into a file (POSIX: 0600, folder 0700), replacing same-named ones, keeping the
+ * rest; a file with CRLF line ends (as `aws configure` writes on Windows) gets CRLF sections.
+ */
 export async function writeSections(path: string, sections: Section[]): Promise<FileChange> {
   await refuseSymlink(path)
   const original = await readIfExists(path)
   let text = original ?? ''
-  for (const section of sections) text = spliceSection(text, section.header, render(section))
+  const eol = lineEnd(text)
+  for (const section of sections) {
+    text = spliceSection(text, section.header, render(section, eol), eol)
+  }
   await writePrivate(path, text)
   return { path, original, written: text, headers: sections.map(section => section.header) }
 }
@@ -68,14 +109,20 @@ export async function undoChange(change: FileChange): Promise<'restored' | 'remo
     return 'restored'
   }
   let text = current
-  for (const header of change.headers) text = spliceSection(text, header, '')
+  for (const header of change.headers) text = spliceSection(text, header, '', lineEnd(current))
   await writePrivate(change.path, text)
   return 'removed-sections'
 }
 
-function render(section: Section): string {
+/** The file's own line end: CRLF when its first line ends so. */
+export function lineEnd(text: string): '\n' | '\r\n' {
+  const first = text.indexOf('\n')
+  return first > 0 && text[first - 1] === '\r' ? '\r\n' : '\n'
+}
+
+function render(section: Section, eol: string): string {
   const lines = section.entries.map(([key, value]) => `${key} = ${value}`)
-  return `[${section.header}]\n${lines.join('\n')}\n`
+  return `[${section.header}]${eol}${lines.join(eol)}${eol}`
 }
 
 const HEADER = /^\s*\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?$/
@@ -84,13 +131,18 @@ const HEADER = /^\s*\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?$/
  * Replaces the section named `header` (its header line up to the next header) with `replacement`,
  * or appends the replacement when there is no such section. An empty replacement removes it.
  */
-export function spliceSection(text: string, header: string, replacement: string): string {
+export function spliceSection(
+  text: string,
+  header: string,
+  replacement: string,
+  eol = '\n'
+): string {
   const lines = text.split(/(?<=\n)/)
   const start = lines.findIndex(line => HEADER.exec(line.replace(/\r?\n$/, ''))?.[1] === header)
   if (start === -1) {
     if (!replacement) return text
     const separator =
-      text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'
+      text === '' || text.endsWith(eol + eol) ? '' : text.endsWith('\n') ? eol : eol + eol
     return text + separator + replacement
   }
   let end = start + 1
@@ -98,22 +150,38 @@ export function spliceSection(text: string, header: string, replacement: string)
   return [...lines.slice(0, start), replacement, ...lines.slice(end)].join('')
 }
 
+/** The file and its folder (`.aws` by default) must not be symbolic links. */
 async function refuseSymlink(path: string): Promise<void> {
-  try {
-    if ((await lstat(path)).isSymbolicLink()) {
-      throw new Error(`${path} is a symbolic link; refusing to write credentials through it.`)
+  for (const candidate of [dirname(path), path]) {
+    try {
+      if ((await lstat(candidate)).isSymbolicLink()) {
+        throw new Error(
+          `${candidate} is a symbolic link; refusing to write credentials through it.`
+        )
+      }
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error
     }
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ENOENT') throw error
   }
 }
 
+/** Opened with O_NOFOLLOW where the platform has it: a link swapped in after the check fails. */
 async function readIfExists(path: string): Promise<string | null> {
+  let handle
   try {
-    return await readFile(path, 'utf8')
+    handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') return null
+    const code = (error as { code?: string }).code
+    if (code === 'ENOENT') return null
+    if (code === 'ELOOP') {
+      throw new Error(`${path} is a symbolic link; refusing to write credentials through it.`)
+    }
     throw error
+  }
+  try {
+    return await handle.readFile('utf8')
+  } finally {
+    await handle.close()
   }
 }
 
@@ -123,14 +191,44 @@ export async function writePrivate(path: string, text: string): Promise<void> {
   await mkdir(folder, { recursive: true, mode: 0o700 })
   const temporary = join(folder, `.${randomUUID()}.tmp`)
   await writeFile(temporary, text, { mode: 0o600, flag: 'wx' })
-  await rename(temporary, path)
+  try {
+    await renameRetrying(temporary, path)
+  } catch (error) {
+    await rm(temporary, { force: true })
+    throw error
+  }
+  // On Windows this only sets or clears read-only: the user profile's own access rules apply.
   await chmod(path, 0o600)
 }
 
-/** What the post step undoes: file changes (newest last) and private files to delete. */
+/** Codes Windows returns while another process (an editor, a virus scanner) holds the file. */
+const BUSY = new Set(['EPERM', 'EBUSY'])
+const RENAME_DELAYS_MS = [20, 40, 80, 160, 320]
+
+/** rename, retried briefly (about 0.6 s in all) on EPERM/EBUSY. */
+export async function renameRetrying(
+  from: string,
+  to: string,
+  move: (from: string, to: string) => Promise<void> = rename
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await move(from, to)
+      return
+    } catch (error) {
+      const delay = RENAME_DELAYS_MS[attempt]
+      if (delay === undefined || !BUSY.has((error as { code?: string }).code ?? '')) throw error
+      await sleep(delay)
+    }
+  }
+}
+
+/** What the post step undoes: file changes (newest last), private files and folders to delete. */
 export interface ProfileBackup {
   changes: FileChange[]
   files: string[]
+  /** Private folders (the credential_process launchers'), removed once their files are gone. */
+  folders?: string[]
 }
 
 /** Post step: undo the file changes newest first, then delete the private files. */
@@ -141,6 +239,12 @@ export async function undoProfiles(backup: ProfileBackup): Promise<string[]> {
     done.push(`${change.path} ${how === 'restored' ? 'restored' : '(our profiles removed)'}`)
   }
   for (const file of backup.files) await rm(file, { force: true })
+  // rmdir, not a recursive rm: a folder holding anything we did not write stays.
+  for (const folder of backup.folders ?? []) {
+    await rmdir(folder).catch((error: { code?: string }) => {
+      if (error.code !== 'ENOENT') throw error
+    })
+  }
   return done
 }
 

@@ -4,14 +4,13 @@
  * SDKs renew by themselves. Records every change so the post step can undo it exactly.
  */
 import { resolve } from 'node:path'
+import { launcherBase, writeLauncher } from './credential-process-launcher.js'
 import type { Outcome } from './assume.js'
 import { InputError, quote } from './rules/input-error.js'
 import { loadSharedConfigFiles } from '@smithy/core/config'
 import {
   configHeader,
-  privateTempPath,
   profilePaths,
-  writePrivate,
   undoProfiles,
   writeSections,
   type ProfileBackup,
@@ -38,6 +37,8 @@ function plannedProfiles(settings: Settings): string[] {
 
 /** An existing profile of the same name is an error unless overwrite-aws-profile is set. */
 export async function checkProfilesFree(settings: Settings, env: NodeJS.ProcessEnv): Promise<void> {
+  // A credential_process needs a folder every consumer can name: know before any call.
+  if (settings.refreshCredentials && settings.source.kind === 'github-oidc') launcherBase(env)
   const names = plannedProfiles(settings)
   if (names.length === 0 || settings.overwriteProfiles) return
   const existing = await existingProfiles(profilePaths(env))
@@ -62,12 +63,12 @@ export async function writeProfiles(
   env: NodeJS.ProcessEnv
 ): Promise<ProfileBackup> {
   const paths = profilePaths(env)
-  const backup: ProfileBackup = { changes: [], files: [] }
+  const backup: ProfileBackup = { changes: [], files: [], folders: [] }
   try {
     const credentials: Section[] = []
     const config: Section[] = []
     for (const entry of entries) {
-      const sections = await profileSections(settings, entry, env, backup.files)
+      const sections = await profileSections(settings, entry, env, backup)
       credentials.push(...sections.credentials)
       config.push(sections.config)
     }
@@ -84,14 +85,14 @@ export async function writeProfiles(
 
 /**
  * One profile's sections: static keys; or, with refresh-credentials, the SDKs' own assume-role
- * profile (access keys) or a credential_process (OIDC, whose private config file is added to
- * `files` for the post step to delete).
+ * profile (access keys) or a credential_process (OIDC, whose private folder is added to `backup`
+ * for the post step to delete).
  */
 async function profileSections(
   settings: Settings,
   entry: ProfileEntry,
   env: NodeJS.ProcessEnv,
-  files: string[]
+  backup: ProfileBackup
 ): Promise<{ credentials: Section[]; config: Section }> {
   const configEntries: Array<[string, string]> = [['region', entry.region]]
   const config = { header: configHeader(entry.profile), entries: configEntries }
@@ -114,7 +115,6 @@ async function profileSections(
     return { credentials: [sourceKeys], config }
   }
   if (settings.source.kind !== 'github-oidc') throw new Error('refresh needs keys or OIDC') // inputs.ts
-  const file = privateTempPath(env, `${entry.profile}-process`)
   const processConfig: CredentialProcessConfig = {
     requestUrl: settings.source.requestUrl,
     requestToken: settings.source.requestToken,
@@ -129,9 +129,12 @@ async function profileSections(
     managedPolicies: request.managedPolicies,
     proxy: settings.proxy
   }
-  files.push(file)
-  await writePrivate(file, JSON.stringify(processConfig))
-  configEntries.push(['credential_process', credentialProcessCommand(file)])
+  // The main step was started as `node <action>/dist/index.js`: that bundle serves the process.
+  const bundle = resolve(process.argv[1] ?? 'dist/index.js')
+  const launcher = await writeLauncher(env, process.execPath, bundle, JSON.stringify(processConfig))
+  backup.files.push(launcher.configFile, launcher.launcher)
+  backup.folders?.push(launcher.folder)
+  configEntries.push(['credential_process', launcher.line])
   return { credentials: [], config }
 }
 
@@ -146,15 +149,6 @@ function keyEntries(keys: {
   ]
   if (keys.sessionToken) entries.push(['aws_session_token', keys.sessionToken])
   return entries
-}
-
-/** `"<node>" "<this action's bundle>" credential-process "<config file>"`, quoted for the CLI's shlex. */
-function credentialProcessCommand(configFile: string): string {
-  // The main step was started as `node <action>/dist/index.js`: that bundle serves the process.
-  const bundle = resolve(process.argv[1] ?? 'dist/index.js')
-  return [process.execPath, bundle, 'credential-process', configFile]
-    .map(part => `"${part}"`)
-    .join(' ')
 }
 
 /** Profiles already defined in either file, as the SDK reads them. */
