@@ -160,7 +160,8 @@ async function restrictToCurrentUser(folder: string, env: NodeJS.ProcessEnv): Pr
     await promisify(execFile)(system, icaclsArguments(folder, user), { windowsHide: true })
   } catch (error) {
     throw new Error(
-      `could not restrict ${folder} to ${user} with icacls: ${error instanceof Error ? error.message : String(error)}`
+      `could not restrict ${folder} to ${user} with icacls: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error }
     )
   }
 }

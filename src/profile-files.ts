@@ -174,7 +174,9 @@ async function readIfExists(path: string): Promise<string | null> {
     const code = (error as { code?: string }).code
     if (code === 'ENOENT') return null
     if (code === 'ELOOP') {
-      throw new Error(`${path} is a symbolic link; refusing to write credentials through it.`)
+      throw new Error(`${path} is a symbolic link; refusing to write credentials through it.`, {
+        cause: error
+      })
     }
     throw error
   }
