@@ -1,9 +1,16 @@
 /** Splicing profile sections: only our sections change, everything else stays byte for byte. */
 import { describe, expect, test } from '@jest/globals'
-import { mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { spliceSection, undoChange, writeSections } from '../../src/profile-files.js'
+import { join, posix, win32 } from 'node:path'
+import {
+  profilePaths,
+  renameRetrying,
+  spliceSection,
+  undoChange,
+  writeSections
+} from '../../src/profile-files.js'
+import { IS_WINDOWS, expectMode } from '../support/platform.js'
 
 const FILE =
   '# top comment\n[default]\nregion = eu-west-1\n\n[profile dev] ; inline\nregion = us-east-2\n; note\n[profile prod]\nregion = eu-central-1\n'
@@ -43,8 +50,8 @@ describe('writeSections and undoChange', () => {
       { header: 'profile ci', entries: [['region', 'us-east-1']] }
     ])
     expect(first.original).toBeNull()
-    expect(statSync(path).mode & 0o777).toBe(0o600)
-    expect(statSync(join(dir, 'aws')).mode & 0o777).toBe(0o700)
+    expectMode(path, 0o600)
+    expectMode(join(dir, 'aws'), 0o700)
     expect(await undoChange(first)).toBe('restored')
     expect(() => statSync(path)).toThrow()
 
@@ -71,11 +78,134 @@ describe('writeSections and undoChange', () => {
     expect(text.startsWith(FILE)).toBe(true)
   })
 
+  test('an existing CRLF file gets CRLF sections, and loses them again byte for byte', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+    const path = join(dir, 'config')
+    const crlf = '[default]\r\nregion = eu-west-1\r\n'
+    writeFileSync(path, crlf)
+    const change = await writeSections(path, [
+      {
+        header: 'profile ci',
+        entries: [
+          ['region', 'us-east-1'],
+          ['output', 'json']
+        ]
+      }
+    ])
+    expect(readFileSync(path, 'utf8')).toBe(
+      `${crlf}\r\n[profile ci]\r\nregion = us-east-1\r\noutput = json\r\n`
+    )
+    writeFileSync(path, `${readFileSync(path, 'utf8')}[profile later]\r\nregion = x\r\n`)
+    expect(await undoChange(change)).toBe('removed-sections')
+    expect(readFileSync(path, 'utf8')).toBe(`${crlf}\r\n[profile later]\r\nregion = x\r\n`)
+  })
+
   test('a symbolic link is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
     writeFileSync(join(dir, 'target'), 'x')
     symlinkSync(join(dir, 'target'), join(dir, 'credentials'))
     await expect(writeSections(join(dir, 'credentials'), [])).rejects.toThrow('symbolic link')
     expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('x')
+  })
+})
+
+describe('a symbolically linked .aws folder', () => {
+  test('is refused and nothing is written through it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+    mkdirSync(join(dir, 'elsewhere'))
+    // A junction needs no privilege on Windows; elsewhere the type is ignored.
+    symlinkSync(join(dir, 'elsewhere'), join(dir, '.aws'), 'junction')
+    await expect(
+      writeSections(join(dir, '.aws', 'credentials'), [{ header: 'ci', entries: [['k', 'v']] }])
+    ).rejects.toThrow(`${join(dir, '.aws')} is a symbolic link`)
+    expect(() => statSync(join(dir, 'elsewhere', 'credentials'))).toThrow()
+  })
+})
+
+describe('renameRetrying', () => {
+  const busy = (code: string): Error => Object.assign(new Error(code), { code })
+
+  test('retries briefly while another process holds the file (EPERM, EBUSY), then succeeds', async () => {
+    const codes = ['EPERM', 'EBUSY', 'EPERM']
+    let calls = 0
+    await renameRetrying('a', 'b', async () => {
+      calls++
+      const code = codes.shift()
+      if (code) throw busy(code)
+    })
+    expect(calls).toBe(4)
+  })
+
+  test('gives up after about half a second, and never retries other errors', async () => {
+    let calls = 0
+    const started = Date.now()
+    await expect(
+      renameRetrying('a', 'b', async () => {
+        calls++
+        throw busy('EBUSY')
+      })
+    ).rejects.toThrow('EBUSY')
+    expect(calls).toBe(6)
+    expect(Date.now() - started).toBeLessThan(3_000)
+    calls = 0
+    await expect(
+      renameRetrying('a', 'b', async () => {
+        calls++
+        throw busy('ENOENT')
+      })
+    ).rejects.toThrow('ENOENT')
+    expect(calls).toBe(1)
+  })
+})
+
+describe('profilePaths: where the AWS CLI and the Go SDK look', () => {
+  test('POSIX: HOME, and ~ in AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE is HOME', () => {
+    expect(profilePaths({ HOME: '/home/runner' }, 'posix', '/fallback')).toEqual({
+      credentials: '/home/runner/.aws/credentials',
+      config: '/home/runner/.aws/config'
+    })
+    expect(
+      profilePaths(
+        { HOME: '/home/runner', AWS_CONFIG_FILE: '~/cfg/aws', AWS_SHARED_CREDENTIALS_FILE: '~' },
+        'posix',
+        '/fallback'
+      )
+    ).toEqual({ credentials: '/home/runner', config: '/home/runner/cfg/aws' })
+    // Only a leading ~ followed by a separator: ~user and inner tildes are left alone.
+    expect(profilePaths({ AWS_CONFIG_FILE: '~other/x', HOME: '/h' }, 'posix', '/f').config).toBe(
+      '~other/x'
+    )
+    expect(profilePaths({}, 'posix', '/fallback').config).toBe(
+      posix.join('/fallback', '.aws', 'config')
+    )
+  })
+
+  test('Windows: USERPROFILE before HOME, then HOMEDRIVE+HOMEPATH; ~\\ and ~/ expand', () => {
+    const env = { HOME: 'C:\\msys\\home\\runner', USERPROFILE: 'C:\\Users\\runneradmin' }
+    expect(profilePaths(env, 'win32', 'C:\\fallback')).toEqual({
+      credentials: 'C:\\Users\\runneradmin\\.aws\\credentials',
+      config: 'C:\\Users\\runneradmin\\.aws\\config'
+    })
+    expect(
+      profilePaths({ HOMEDRIVE: 'D:', HOMEPATH: '\\Users\\me', HOME: 'C:\\h' }, 'win32', 'C:\\f')
+        .config
+    ).toBe('D:\\Users\\me\\.aws\\config')
+    expect(
+      profilePaths(
+        { ...env, AWS_CONFIG_FILE: '~\\cfg\\aws', AWS_SHARED_CREDENTIALS_FILE: '~/creds' },
+        'win32',
+        'C:\\f'
+      )
+    ).toEqual({
+      credentials: win32.join('C:\\Users\\runneradmin', 'creds'),
+      config: 'C:\\Users\\runneradmin\\cfg\\aws'
+    })
+    expect(profilePaths({}, 'win32', 'C:\\Users\\x').config).toBe('C:\\Users\\x\\.aws\\config')
+  })
+
+  test('this platform resolves the same way', () => {
+    const home = IS_WINDOWS ? 'C:\\Users\\me' : '/home/me'
+    const env = IS_WINDOWS ? { USERPROFILE: home } : { HOME: home }
+    expect(profilePaths({ ...env, AWS_CONFIG_FILE: '~/c' }).config).toBe(join(home, 'c'))
   })
 })

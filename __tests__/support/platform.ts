@@ -1,0 +1,19 @@
+/**
+ * Assertions that mean different things per platform: POSIX mode bits exist on Linux and macOS;
+ * on Windows `chmod` only toggles read-only, so a mode is not asserted there (the README says so)
+ * and the file's existence is all that is checked.
+ */
+import { expect } from '@jest/globals'
+import { existsSync, statSync } from 'node:fs'
+import { devNull } from 'node:os'
+
+export const IS_WINDOWS = process.platform === 'win32'
+
+/** The file or folder exists and, where mode bits mean something, has exactly `mode`. */
+export function expectMode(path: string, mode: number): void {
+  expect(existsSync(path)).toBe(true)
+  if (!IS_WINDOWS) expect(statSync(path).mode & 0o777).toBe(mode)
+}
+
+/** The platform's empty file: `/dev/null`, or `\\.\nul` on Windows. */
+export const NULL_FILE = devNull
