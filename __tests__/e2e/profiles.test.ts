@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromIni } from '@aws-sdk/credential-provider-ini'
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { expectMode } from '../support/platform.js'
 import { SEED, startEmulator, type Emulator } from '../../test-support/emulator/index.js'
 import {
   MAIN_ENTRY,
@@ -108,8 +109,8 @@ describe('aws-profile', () => {
     expect(readFileSync(config, 'utf8')).toBe(
       `${before.config}\n[profile ci-deploy]\nregion = us-east-1\n`
     )
-    expect(statSync(credentials).mode & 0o777).toBe(0o600)
-    expect(statSync(config).mode & 0o777).toBe(0o600)
+    expectMode(credentials, 0o600)
+    expectMode(config, 0o600)
 
     const cli = await awsCli(['sts', 'get-caller-identity'], main.env, emu.url, { jobDir })
     expect(cli.stderr).toBe('')
@@ -139,7 +140,7 @@ describe('aws-profile', () => {
       }
     })
     expect(main.code).toBe(0)
-    expect(statSync(aws).mode & 0o777).toBe(0o700)
+    expectMode(aws, 0o700)
     expect(readFileSync(join(aws, 'config'), 'utf8')).toBe('[default]\nregion = us-east-1\n')
     await runPost(main, { jobDir })
     expect(existsSync(join(aws, 'credentials'))).toBe(false)
@@ -198,6 +199,74 @@ describe('aws-profile', () => {
     expect(errorMessage(main)).toContain('symbolic link')
     expect(main.env).toEqual({})
     expect(readFileSync(target, 'utf8')).toBe('untouched\n')
+  })
+})
+
+describe('where the files are', () => {
+  test('~ in AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE is HOME, for the action and the CLI alike', async () => {
+    const jobDir = newJobDir()
+    const home = githubContext(jobDir).HOME ?? ''
+    const env = {
+      AWS_CONFIG_FILE: '~/custom/config',
+      AWS_SHARED_CREDENTIALS_FILE: '~/custom/credentials'
+    }
+    const main = await runStep(MAIN_ENTRY, {
+      jobDir,
+      env,
+      inputs: {
+        'aws-region': 'us-east-1',
+        'role-to-assume': SEED.roles.deploy,
+        ...keys,
+        'sts-endpoint': emu.url,
+        'aws-profile': 'tilde'
+      }
+    })
+    expect(main.code).toBe(0)
+    expect(readFileSync(join(home, 'custom', 'config'), 'utf8')).toContain('[profile tilde]')
+    expect(existsSync(join(process.cwd(), '~'))).toBe(false)
+    const cli = await awsCli(['sts', 'get-caller-identity'], { ...env, ...main.env }, emu.url, {
+      jobDir
+    })
+    expect(cli.code).toBe(0)
+    expect(JSON.parse(cli.stdout).Arn).toBe(
+      'arn:aws:sts::111111111111:assumed-role/deploy/GitHubActions'
+    )
+    // The "profile exists" check reads the same file.
+    const again = await runStep(MAIN_ENTRY, {
+      jobDir,
+      env,
+      inputs: {
+        'aws-region': 'us-east-1',
+        'role-to-assume': SEED.roles.deploy,
+        ...keys,
+        'sts-endpoint': emu.url,
+        'aws-profile': 'tilde'
+      }
+    })
+    expect(again.code).toBe(1)
+    expect(errorMessage(again)).toContain('names profile "tilde", which already exists')
+  })
+
+  test('a .aws folder that is a symbolic link is refused; nothing is written through it', async () => {
+    const jobDir = newJobDir()
+    const home = githubContext(jobDir).HOME ?? ''
+    mkdirSync(home, { recursive: true })
+    mkdirSync(join(jobDir, 'elsewhere'))
+    symlinkSync(join(jobDir, 'elsewhere'), join(home, '.aws'), 'junction')
+    const main = await runStep(MAIN_ENTRY, {
+      jobDir,
+      inputs: {
+        'aws-region': 'us-east-1',
+        'role-to-assume': SEED.roles.deploy,
+        ...keys,
+        'sts-endpoint': emu.url,
+        'aws-profile': 'ci'
+      }
+    })
+    expect(main.code).toBe(1)
+    expect(errorMessage(main)).toContain(`${join(home, '.aws')} is a symbolic link`)
+    expect(main.env).toEqual({})
+    expect(existsSync(join(jobDir, 'elsewhere', 'credentials'))).toBe(false)
   })
 })
 
@@ -273,9 +342,13 @@ describe('refresh-credentials', () => {
     })
     expect(main.code).toBe(0)
     const config = readFileSync(join(githubContext(jobDir).HOME ?? '', '.aws', 'config'), 'utf8')
-    expect(config).toMatch(
-      /\[profile long-job\]\nregion = us-east-1\ncredential_process = ".+node.*" ".+dist\/index.js" "credential-process" ".+\.json"\n/
-    )
+    const launcher =
+      /\[profile long-job\]\nregion = us-east-1\ncredential_process = \/bin\/sh (\S+\/credential-process)\n/.exec(
+        config
+      )?.[1] ?? ''
+    expect(
+      launcher.startsWith(join(githubContext(jobDir).RUNNER_TEMP ?? '', 'assume-aws-role-'))
+    ).toBe(true)
     expect(config).not.toContain('aws_secret_access_key')
 
     // The runner does not give run: steps the request variables: the process uses its 0600 file.
@@ -292,11 +365,12 @@ describe('refresh-credentials', () => {
       shortLived.clock.advance(5) // the 2-second credentials just issued are now expired
     }
 
-    const processConfig = /"([^"]+\.json)"\n/.exec(config)?.[1] ?? ''
-    expect(statSync(processConfig).mode & 0o777).toBe(0o600)
+    const processConfig = join(dirname(launcher), 'config.json')
+    expectMode(processConfig, 0o600)
+    expectMode(dirname(launcher), 0o700)
     const post = await runPost(main, { jobDir })
     expect(post.code).toBe(0)
-    expect(existsSync(processConfig)).toBe(false)
+    expect(existsSync(dirname(launcher))).toBe(false)
   })
 
   test('access keys: the SDK assumes the role itself from role_arn + source_profile, again after each expiry', async () => {
@@ -319,7 +393,7 @@ describe('refresh-credentials', () => {
     expect(config).toContain(
       `[profile cross]\nregion = us-east-1\nrole_arn = ${SEED.roles.crossAccount}\nsource_profile = cross-source-keys\nrole_session_name = GitHubActions\nduration_seconds = 3600\nexternal_id = ${SEED.externalId}\n`
     )
-    expect(statSync(join(home, '.aws', 'credentials')).mode & 0o777).toBe(0o600)
+    expectMode(join(home, '.aws', 'credentials'), 0o600)
 
     const credentials = fromIni({
       profile: 'cross',
