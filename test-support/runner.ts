@@ -71,8 +71,19 @@ export function githubContext(jobDir: string): Record<string, string> {
     GITHUB_WORKSPACE: join(jobDir, 'workspace'),
     RUNNER_TEMP: join(jobDir, 'runner-temp'),
     RUNNER_ENVIRONMENT: 'github-hosted',
-    HOME: join(jobDir, 'home')
+    HOME: join(jobDir, 'home'),
+    // On Windows the AWS CLI, the Go SDK and the action find the files from USERPROFILE.
+    ...(process.platform === 'win32' ? { USERPROFILE: join(jobDir, 'home') } : {})
   }
+}
+
+/** Windows processes need these to start and open sockets (Winsock reads SystemRoot). */
+function platformEnv(): Record<string, string> {
+  if (process.platform !== 'win32') return {}
+  const names = ['SystemRoot', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP']
+  return Object.fromEntries(
+    names.flatMap(name => (process.env[name] ? [[name, process.env[name] ?? '']] : []))
+  )
 }
 
 /** Runs one step (main or post) of the bundled action in a child process. */
@@ -101,6 +112,7 @@ export function stepEnvironment(
   for (const file of Object.values(files)) writeFileSync(file, '')
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...platformEnv(),
     AWS_EC2_METADATA_DISABLED: 'true',
     ...githubContext(jobDir),
     ...files,
