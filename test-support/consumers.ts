@@ -12,7 +12,7 @@
  * AWS_ENDPOINT_URL_STS.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -38,6 +38,8 @@ export interface Consumers {
   names: ConsumerName[]
   /** Runs one consumer with the job's environment (`env`, HOME included) against the emulator. */
   run: (name: ConsumerName, env: Record<string, string>) => Promise<ConsumerResult>
+  /** Deletes the Go program and the botocore data folder. */
+  close: () => void
 }
 
 /** A tool the suite needs is missing: never skip, say how to install it. */
@@ -96,6 +98,7 @@ export async function prepareConsumers(endpoint: string): Promise<Consumers> {
   }
   return {
     names: Object.keys(commands) as ConsumerName[],
+    close: () => rmSync(work, { recursive: true, force: true }),
     run: async (name, env) => {
       const result = await commands[name](env)
       let arn: string | undefined

@@ -37,6 +37,7 @@ beforeAll(async () => {
   cpSync(join(MAIN_ENTRY, '..'), join(hostileAction, 'dist'), { recursive: true })
 }, 300_000)
 afterAll(async () => {
+  consumers?.close()
   await emu.close()
   rmSync(join(hostileAction, '..', '..'), { recursive: true, force: true })
 })
@@ -60,6 +61,8 @@ interface Job {
   jobDir: string
   home: string
   main: StepResult
+  /** The step's extra environment (RUNNER_TEMP, the ID-token variables). */
+  env: Record<string, string>
 }
 
 const ALL: ConsumerName[] = [
@@ -169,6 +172,15 @@ function stepLog(stderr: string): string {
     .replace(/^\(Use `node --trace-warnings[^\n]*\n/gm, '')
 }
 
+/** The post step as the runner starts it: from the same action folder, state as STATE_*. */
+function runPostFrom(entry: string, main: StepResult, jobDir: string, env: Record<string, string>) {
+  const state = Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value])
+  return runStep(join(entry, '..', 'post', 'index.js'), {
+    jobDir,
+    env: { ...main.env, ...env, ...Object.fromEntries(state) }
+  })
+}
+
 interface Layout {
   name: string
   entry: () => string
@@ -195,9 +207,13 @@ describe.each(LAYOUTS)('from $name', layout => {
       const env = { ...kind.env?.(), ...(runnerTemp ? { RUNNER_TEMP: runnerTemp } : {}) }
       const main = await runStep(layout.entry(), { jobDir, inputs: kind.inputs(), env })
       expect(main.code).toBe(0)
-      job = { jobDir, home: githubContext(jobDir).HOME ?? '', main }
+      job = { jobDir, home: githubContext(jobDir).HOME ?? '', main, env }
     }, 120_000)
-    afterAll(() => rmSync(job.jobDir, { recursive: true, force: true }))
+    afterAll(async () => {
+      const post = await runPostFrom(layout.entry(), job.main, job.jobDir, job.env)
+      expect(post.code).toBe(0)
+      rmSync(job.jobDir, { recursive: true, force: true })
+    })
 
     test.each(kind.consumers)('%s uses it', async name => {
       emu.resetStats()
@@ -242,11 +258,8 @@ describe('the credential_process launcher', () => {
     expect(readFileSync(launcher, 'utf8')).toContain(`'${join(hostileAction, 'dist', 'index.js')}'`)
     expect(existsSync(join(folder, 'config.json'))).toBe(true)
 
-    // The runner starts the post step from the same action folder, with the state as STATE_*.
-    const state = Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value])
-    const post = await runStep(join(hostileAction, 'dist', 'post', 'index.js'), {
-      jobDir,
-      env: { ...main.env, RUNNER_TEMP: runnerTemp, ...Object.fromEntries(state) }
+    const post = await runPostFrom(join(hostileAction, 'dist', 'index.js'), main, jobDir, {
+      RUNNER_TEMP: runnerTemp
     })
     expect(post.code).toBe(0)
     expect(existsSync(folder)).toBe(false)
