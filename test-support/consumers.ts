@@ -38,6 +38,8 @@ export interface Consumers {
   names: ConsumerName[]
   /** Runs one consumer with the job's environment (`env`, HOME included) against the emulator. */
   run: (name: ConsumerName, env: Record<string, string>) => Promise<ConsumerResult>
+  /** The credential_process value the Go SDK v2's INI reader finds for `profile` in `configFile`. */
+  goCredentialProcess: (configFile: string, profile: string) => Promise<string>
   /** Deletes the Go program and the botocore data folder. */
   close: () => void
 }
@@ -99,6 +101,12 @@ export async function prepareConsumers(endpoint: string): Promise<Consumers> {
   return {
     names: Object.keys(commands) as ConsumerName[],
     close: () => rmSync(work, { recursive: true, force: true }),
+    goCredentialProcess: async (configFile, profile) => {
+      const args = ['--credential-process-of', configFile, profile]
+      const result = await collect(binary, args, base({}))
+      if (result.code !== 0) throw new Error(`Go INI reader: ${result.stderr}`)
+      return JSON.parse(result.stdout) as string
+    },
     run: async (name, env) => {
       const result = await commands[name](env)
       let arn: string | undefined

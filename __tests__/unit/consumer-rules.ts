@@ -44,20 +44,37 @@ export function goIniValue(value: string): string {
 
 /**
  * Debian's Go SDK v2 1.17.1 (`golang-github-aws-aws-sdk-go-v2-dev`): `internal/ini/literal_tokens.go`
- * `newLitToken` reads a value that starts with `"` as one quoted string up to the next unescaped
- * `"` (`value_util.go` `getStringValue`) and drops the rest; any other value is kept whole
- * (`StringValue` trims spaces and newlines). Checked on this machine with `config.LoadSharedConfigProfile`.
+ * `newLitToken` reads a value that starts with `"` as one quoted string up to the first `"` not
+ * preceded by a backslash (`value_util.go` `getStringValue`) and drops the rest; `StringValue`
+ * then runs `removeEscapedCharacters` on what is between the quotes, where a backslash before
+ * `'`, `"`, `n`, `t` or `\\` is an escape (`isEscaped`, `getEscapedByte`) and any other backslash
+ * is literal. Any other value is kept whole, trimmed. The e2e suite checks this model against the
+ * real reader (__tests__/e2e/consumer-rules.test.ts).
  */
 export function go117IniValue(value: string): string {
   const v = value.trim()
-  if (v.startsWith('"')) {
-    for (let i = 1; i < v.length; i++) {
-      if (v[i] === '"' && v[i - 1] !== '\\') return v.slice(1, i).replace(/\\(.)/g, '$1')
-    }
-    throw new Error("missing '\"' in string value")
+  if (!v.startsWith('"')) {
+    if (/[;#]/.test(v)) throw new SpecialCharacter(`comment character in ${v}`)
+    return v
   }
-  if (/[;#]/.test(v)) throw new SpecialCharacter(`comment character in ${v}`)
-  return v
+  const runes = [...v]
+  const escapes: Record<string, string> = { "'": "'", '"': '"', n: '\n', t: '\t', '\\': '\\' }
+  const isEscaped = (before: string[], c: string): boolean =>
+    before.length > 0 && c in escapes && before[before.length - 1] === '\\'
+  let end = 1
+  while (end < runes.length && !(runes[end] === '"' && !isEscaped(runes.slice(0, end), '"'))) end++
+  if (end >= runes.length) throw new Error("missing '\"' in string value")
+  // removeEscapedCharacters, step for step: the escaped character replaces its backslash.
+  const b = runes.slice(1, end)
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i] ?? ''
+    if (isEscaped(b.slice(0, i), c)) {
+      b[i - 1] = escapes[c] ?? c
+      b.splice(i, 1)
+      i--
+    }
+  }
+  return b.join('')
 }
 
 // ---------------------------------------------------------------------------------------------
