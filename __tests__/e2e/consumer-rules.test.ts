@@ -11,12 +11,28 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PYTHON, prepareConsumers, type Consumers } from '../../test-support/consumers.js'
 import { spawnCollect } from '../../test-support/runner.js'
+import { loadSharedConfigFiles } from '@smithy/core/config'
 import {
   SpecialCharacter,
   go117IniValue,
+  jsIniValue,
+  shCommand,
   shlexSplit,
   windowsSplit
 } from '../unit/consumer-rules.js'
+
+/** The values a model accepts (it throws SpecialCharacter on what the consumer would expand). */
+function accepted(values: string[], model: (value: string) => unknown): string[] {
+  return values.filter(value => {
+    try {
+      model(value)
+      return true
+    } catch (error) {
+      if (error instanceof SpecialCharacter) return false
+      throw error
+    }
+  })
+}
 
 const POSIX_LINES = [
   '/bin/sh /home/runner/work/_temp/assume-aws-role-Xy9AbQ/credential-process',
@@ -66,20 +82,13 @@ describe('botocore', () => {
 
 describe("Debian's Go SDK v2 1.17", () => {
   test('its INI reader finds the credential_process value the model says', async () => {
-    const values = [
+    const candidates = [
       ...POSIX_LINES,
       ...WINDOWS_LINES,
       "'/opt/single quoted/node' x",
       '/a/node /b/c x=1 y:2 [z]'
-    ].filter(value => {
-      try {
-        go117IniValue(value)
-        return true
-      } catch (error) {
-        if (error instanceof SpecialCharacter) return false
-        throw error
-      }
-    })
+    ]
+    const values = accepted(candidates, go117IniValue)
     expect(values.length).toBeGreaterThan(8)
     const file = join(work, 'config')
     writeFileSync(
@@ -88,6 +97,43 @@ describe("Debian's Go SDK v2 1.17", () => {
     )
     for (const [i, value] of values.entries()) {
       expect(await consumers.goCredentialProcess(file, `p${i}`)).toBe(go117IniValue(value))
+    }
+  })
+})
+
+describe('/bin/sh -c (the JS SDK, the Go SDK, Java and .NET off Windows)', () => {
+  test('splits the values the model accepts into the same words', async () => {
+    const lines = accepted(POSIX_LINES, shCommand)
+    expect(lines.length).toBeGreaterThan(2)
+    for (const line of lines) {
+      // printf prints each word the shell passes it, NUL-terminated.
+      const result = await spawnCollect(
+        '/bin/sh',
+        ['-c', `printf '%s\\0' ${line}`],
+        { PATH: '/usr/bin:/bin', HOME: '/nonexistent' },
+        10_000
+      )
+      expect(result.code).toBe(0)
+      expect(result.stdout.split('\0').slice(0, -1)).toEqual(shCommand(line))
+    }
+  })
+})
+
+describe('the JS SDK v3 INI reader (@smithy/shared-ini-file-loader)', () => {
+  test('reads the credential_process value the model says', async () => {
+    const values = [...POSIX_LINES, ...WINDOWS_LINES, 'a #not-a-comment', 'b ;cut here', 'c#kept']
+    const file = join(work, 'js-config')
+    writeFileSync(
+      file,
+      values.map((value, i) => `[profile p${i}]\ncredential_process = ${value}\n`).join('\n')
+    )
+    const { configFile } = await loadSharedConfigFiles({
+      filepath: join(work, 'none'),
+      configFilepath: file,
+      ignoreCache: true
+    })
+    for (const [i, value] of values.entries()) {
+      expect(configFile[`p${i}`]?.credential_process).toBe(jsIniValue(value))
     }
   })
 })
