@@ -5,7 +5,6 @@
  */
 import { expect } from '@jest/globals'
 import { existsSync, statSync } from 'node:fs'
-import { devNull } from 'node:os'
 
 export const IS_WINDOWS = process.platform === 'win32'
 
@@ -14,6 +13,3 @@ export function expectMode(path: string, mode: number): void {
   expect(existsSync(path)).toBe(true)
   if (!IS_WINDOWS) expect(statSync(path).mode & 0o777).toBe(mode)
 }
-
-/** The platform's empty file: `/dev/null`, or `\\.\nul` on Windows. */
-export const NULL_FILE = devNull
