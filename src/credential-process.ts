@@ -13,7 +13,10 @@ import { redact } from './secrets.js'
 import { fetchIdToken } from './sources/github-oidc.js'
 import { assumeRoleWithWebIdentity, createStsClient } from './sts.js'
 
-/** Written 0600 by the main step into RUNNER_TEMP; deleted by the post step. */
+/**
+ * Written by the main step into the launcher's private folder (credential-process-launcher.ts);
+ * deleted by the post step.
+ */
 export interface CredentialProcessConfig {
   requestUrl: string
   requestToken: string
