@@ -4,7 +4,7 @@
  * fails before any call to AWS. Nothing else reads inputs.
  */
 import type { RunContext } from './github-context.js'
-import { contextTags } from './session-tags.js'
+import { contextTags, OWN_TAG_KEYS } from './session-tags.js'
 import type {
   ProfileRole,
   RoleRequest,
@@ -304,7 +304,7 @@ function readSessionOptions(
   const customTags = customTagsText ? parseCustomTags('custom-tags', customTagsText) : []
   const tags = webIdentity
     ? []
-    : mergeTags('custom-tags', skipTagging ? [] : contextTags(context), customTags)
+    : mergeTags('custom-tags', skipTagging ? [] : contextTags(context), customTags, OWN_TAG_KEYS)
 
   const externalIdText = input.get('role-external-id')
   if (webIdentity && externalIdText) {
