@@ -1185,6 +1185,24 @@ describe('inline-session-policy', () => {
     )
   })
 
+  test("Latin-1 letters pass; other characters are refused, as STS's policy pattern says", () => {
+    // botocore's STS model, sessionPolicyDocumentType: [\u0009\u000A\u000D\u0020-\u00FF]+
+    expect(policyOf('{"Statement":[],"Sid":"données"}')).toBe('{"Statement":[],"Sid":"données"}')
+    for (const [text, point] of [
+      ['{"Statement":[],"Sid":"日本"}', 'U+65E5'],
+      ['{"Statement":[],"Sid":"a→b"}', 'U+2192'],
+      ['{"Statement":[],"Sid":"🚀"}', 'U+1F680']
+    ]) {
+      expectRefused(
+        { 'inline-session-policy': text ?? '' },
+        'inline-session-policy',
+        new RegExp(
+          `has the character ${escapeRegExp(point ?? '')}; STS accepts only tab, line breaks and U\\+0020 to U\\+00FF in session policies\\.$`
+        )
+      )
+    }
+  })
+
   test.each(['{', 'Statement', '{"Statement":[],}'])('refuses %j (not JSON)', text => {
     expectRefused(
       { 'inline-session-policy': text },

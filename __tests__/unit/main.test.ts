@@ -463,6 +463,28 @@ describe('web identity token file', () => {
     expectNothingExported(captured)
     expect(errors(captured)[0]).toContain('web-identity-token-file')
   })
+
+  test.each([
+    ['abc', 3],
+    ['x'.repeat(20_001), 20_001]
+  ])(
+    "a token STS's model refuses (%#) names the input and calls nothing",
+    async (token, length) => {
+      captured = prepareRunner({
+        'aws-region': 'us-east-1',
+        'role-to-assume': ROLE,
+        'web-identity-token-file': 'token'
+      })
+      process.env.GITHUB_WORKSPACE = captured.files.dir
+      writeFileSync(join(captured.files.dir, 'token'), token)
+      await run()
+      expect(sts.calls()).toHaveLength(0)
+      expectNothingExported(captured)
+      expect(errors(captured)[0]).toContain(
+        `web-identity-token-file' holds a token of ${length} characters; STS accepts 4 to 20000`
+      )
+    }
+  )
 })
 
 describe('role chaining', () => {
