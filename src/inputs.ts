@@ -297,7 +297,7 @@ function readSessionOptions(
     const name = customTagsText ? 'custom-tags' : 'transitive-tag-keys'
     throw new InputError(
       name,
-      "cannot be used with web identity (OIDC or a token file): STS refuses session tags there; tags come from the token's claims."
+      "cannot be used with web identity (OIDC or a token file): AssumeRoleWithWebIdentity takes no session tags; they come from the token's claims."
     )
   }
   const skipTagging = flag('role-skip-session-tagging', false)

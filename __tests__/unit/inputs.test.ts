@@ -1098,7 +1098,7 @@ describe('custom-tags and the GitHub context tags', () => {
     expectRefused(
       { ...changes, 'custom-tags': '{"Team":"x"}' },
       'custom-tags',
-      /cannot be used with web identity \(OIDC or a token file\): STS refuses session tags there/,
+      /cannot be used with web identity \(OIDC or a token file\): AssumeRoleWithWebIdentity takes no session tags/,
       env
     )
     expectRefused(
