@@ -5,6 +5,7 @@
  */
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
+import { errorCode } from './error-code.js'
 import { proxyAgents, type Agents } from './http-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
@@ -181,9 +182,10 @@ export class Assumer {
     try {
       return await assumeRole(client, roleArn, request, this.signal)
     } catch (error) {
-      const name = (error as { name?: string }).name
+      // The SDK names it PackedPolicyTooLargeException; a bare <Error> keeps the wire code.
+      const code = errorCode(error)
       const smaller =
-        name === 'PackedPolicyTooLargeException' || name === 'PackedPolicyTooLarge'
+        code === 'PackedPolicyTooLargeException' || code === 'PackedPolicyTooLarge'
           ? withoutDroppableTags(request)
           : undefined
       if (!smaller) throw error

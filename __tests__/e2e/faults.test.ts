@@ -486,6 +486,24 @@ describe('PackedPolicyTooLarge: the droppable context tags go, one retry', () =>
     await expectCliSees(result, DEPLOY_SESSION)
   })
 
+  it('a bare <Error> PackedPolicyTooLarge (STS-compatible server) falls back the same way', async () => {
+    emu.world.packedPolicyLimitBytes = 200
+    const { result, stsRequests } = await runCase(
+      'bare PackedPolicyTooLarge, then without droppable tags',
+      {
+        env: PR_CONTEXT,
+        // Genuine STS errors re-rendered without the <ErrorResponse> wrapper.
+        faults: { bareErrors: { count: 1 } },
+        budgetMs: 4_000
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(stsRequests).toBe(2)
+    expect(emu.requestLog().filter(r => r.action === 'AssumeRole')[0]?.errorCode).toBe(
+      'PackedPolicyTooLarge'
+    )
+  })
+
   it('still too large without them: fails after the one retry, nothing exported', async () => {
     emu.world.packedPolicyLimitBytes = 100
     const { result, stsRequests } = await runCase('PackedPolicyTooLarge twice', {
