@@ -460,7 +460,7 @@ describe('PackedPolicyTooLarge: the droppable context tags go, one retry', () =>
       'PackedPolicyTooLarge, then without droppable tags',
       {
         env: PR_CONTEXT,
-        budgetMs: 4_000
+        budgetMs: 8_000
       }
     )
     expect(result.code).toBe(0)
@@ -494,7 +494,7 @@ describe('PackedPolicyTooLarge: the droppable context tags go, one retry', () =>
         env: PR_CONTEXT,
         // Genuine STS errors re-rendered without the <ErrorResponse> wrapper.
         faults: { bareErrors: { count: 1 } },
-        budgetMs: 4_000
+        budgetMs: 8_000
       }
     )
     expect(result.code).toBe(0)
@@ -508,7 +508,7 @@ describe('PackedPolicyTooLarge: the droppable context tags go, one retry', () =>
     emu.world.packedPolicyLimitBytes = 100
     const { result, stsRequests } = await runCase('PackedPolicyTooLarge twice', {
       env: PR_CONTEXT,
-      budgetMs: 4_000
+      budgetMs: 8_000
     })
     expect(result.code).toBe(1)
     expect(stsRequests).toBe(2)
