@@ -5,10 +5,12 @@
  */
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
+import { errorCode } from './error-code.js'
 import { proxyAgents, type Agents } from './http-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
+import { withoutDroppableTags } from './session-tags.js'
 import type { RoleRequest, Settings } from './settings.js'
 import { fromAccessKeys } from './sources/access-keys.js'
 import { fromEnvironment } from './sources/environment.js'
@@ -162,9 +164,36 @@ export class Assumer {
     this.record.roleArn ??= roleArn
     const session = await this.withWorkaround(() => {
       debug(`AssumeRole ${roleArn} as session ${request.sessionName}`)
-      return assumeRole(client, roleArn, request, this.signal)
+      return this.assumeFittingTags(client, roleArn, request)
     })
     return { session, via: 'AssumeRole' }
+  }
+
+  /**
+   * AssumeRole; when STS answers PackedPolicyTooLarge, once more without the droppable context
+   * tags (EventName, BaseRef, HeadRef, RunId, Job, TriggeringActor), as configure-aws-credentials
+   * v6.2.3 does (assumeRoleWithCredentials in src/assumeRole.ts), with one log line saying so.
+   */
+  private async assumeFittingTags(
+    client: STSClient,
+    roleArn: string,
+    request: RoleRequest
+  ): Promise<Session> {
+    try {
+      return await assumeRole(client, roleArn, request, this.signal)
+    } catch (error) {
+      // The SDK names it PackedPolicyTooLargeException; a bare <Error> keeps the wire code.
+      const code = errorCode(error)
+      const smaller =
+        code === 'PackedPolicyTooLargeException' || code === 'PackedPolicyTooLarge'
+          ? withoutDroppableTags(request)
+          : undefined
+      if (!smaller) throw error
+      info(
+        `STS answered PackedPolicyTooLarge (session tags too large once packed); retrying once without the tags ${smaller.dropped.join(', ')}`
+      )
+      return assumeRole(client, roleArn, smaller.request, this.signal)
+    }
   }
 
   private async resolveRoleArn(client: STSClient, request: RoleRequest): Promise<string> {

@@ -4,6 +4,7 @@
  * the error, the plan, the environment, the run's context and the ID token's decoded claims, and
  * makes no call. The caller redacts the result.
  */
+import { errorCode } from './error-code.js'
 import type { RunContext } from './github-context.js'
 import type { AttemptRecord } from './assume.js'
 import { accountOfArn } from './rules/arn.js'
@@ -55,7 +56,8 @@ const SHOWN_CLAIMS = [
 
 export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
   const shape: ErrorShape = typeof error === 'object' && error !== null ? (error as ErrorShape) : {}
-  const name = shape.name ?? 'Error'
+  // A bare <Error> from an STS-compatible server: the SDK says Unknown, the body names the code.
+  const name = errorCode(error) ?? shape.name ?? 'Error'
   const message = shape.message ?? String(error)
   const { settings } = failure
   const webIdentity =

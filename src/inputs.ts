@@ -4,7 +4,7 @@
  * fails before any call to AWS. Nothing else reads inputs.
  */
 import type { RunContext } from './github-context.js'
-import { contextTags } from './session-tags.js'
+import { contextTags, OWN_TAG_KEYS } from './session-tags.js'
 import type {
   ProfileRole,
   RoleRequest,
@@ -297,14 +297,14 @@ function readSessionOptions(
     const name = customTagsText ? 'custom-tags' : 'transitive-tag-keys'
     throw new InputError(
       name,
-      "cannot be used with web identity (OIDC or a token file): STS refuses session tags there; tags come from the token's claims."
+      "cannot be used with web identity (OIDC or a token file): AssumeRoleWithWebIdentity takes no session tags; they come from the token's claims."
     )
   }
   const skipTagging = flag('role-skip-session-tagging', false)
   const customTags = customTagsText ? parseCustomTags('custom-tags', customTagsText) : []
   const tags = webIdentity
     ? []
-    : mergeTags('custom-tags', skipTagging ? [] : contextTags(context), customTags)
+    : mergeTags('custom-tags', skipTagging ? [] : contextTags(context), customTags, OWN_TAG_KEYS)
 
   const externalIdText = input.get('role-external-id')
   if (webIdentity && externalIdText) {

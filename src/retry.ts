@@ -11,6 +11,7 @@ import type {
   RetryToken,
   StandardRetryToken
 } from '@smithy/types'
+import { errorCode } from './error-code.js'
 
 /** Errors that cannot succeed on retry, whatever their HTTP status. */
 const PERMANENT_CODES = new Set([
@@ -49,19 +50,27 @@ interface ErrorShape {
   cause?: unknown
 }
 
+/** Codes the SDK retries as throttling when AWS sends them wrapped (@smithy/service-error-classification). */
+const THROTTLING_CODES = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded'])
+/** Server-side codes the SDK retries as transient, whatever the status. */
+const SERVER_CODES = new Set(['ServiceUnavailable', 'InternalFailure', 'InternalError'])
+
 /**
- * Our verdict on an error, or undefined to keep the SDK's. Codes decide first; an unknown or empty
- * code (some STS-compatible servers send a bare <Error>) falls back to the HTTP status: 429 and
- * 5xx are transient, other 4xx permanent. A 2xx whose body could not be parsed is transient.
+ * Our verdict on an error, or undefined to keep the SDK's. Codes decide first, including the code
+ * of a bare <Error> the SDK reports as `Unknown` (see error-code.ts); an empty code falls back to
+ * the HTTP status: 429 and 5xx are transient, other 4xx permanent. A 2xx whose body could not be
+ * parsed is transient.
  */
 export function classifyError(error: unknown): RetryErrorType | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const shape = error as ErrorShape
-  const name = shape.name ?? ''
+  const name = errorCode(error) ?? shape.name ?? ''
   const status = shape.$metadata?.httpStatusCode
   if (name === 'AbortError') return 'CLIENT_ERROR'
   if (PERMANENT_CODES.has(name)) return 'CLIENT_ERROR'
   if (TRANSIENT_CODES.has(name)) return 'TRANSIENT'
+  if (THROTTLING_CODES.has(name)) return 'THROTTLING'
+  if (SERVER_CODES.has(name)) return 'TRANSIENT'
   // fetch reports network failures as TypeError with the system error as its cause.
   const code = shape.code ?? (shape.cause as ErrorShape | undefined)?.code
   if (code === 'ENOTFOUND') return 'CLIENT_ERROR'
@@ -70,13 +79,7 @@ export function classifyError(error: unknown): RetryErrorType | undefined {
   if (status !== undefined && status >= 200 && status < 300) return 'TRANSIENT'
   if (status === 429) return 'THROTTLING'
   if (status !== undefined && status >= 500) return 'TRANSIENT'
-  if (status !== undefined && status >= 400) {
-    return name === 'Throttling' ||
-      name === 'ThrottlingException' ||
-      name === 'RequestLimitExceeded'
-      ? 'THROTTLING'
-      : 'CLIENT_ERROR'
-  }
+  if (status !== undefined && status >= 400) return 'CLIENT_ERROR'
   return undefined
 }
 
@@ -85,8 +88,11 @@ export function describeCause(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'unknown error'
   const shape = error as ErrorShape
   const status = shape.$metadata?.httpStatusCode
+  const wire = errorCode(error)
+  // A bare <Error>: the SDK's name is Unknown, the server's code is in the body.
+  const name = shape.name === 'Unknown' && wire ? `${wire} (bare <Error>)` : (shape.name ?? 'Error')
   const code = shape.code && shape.code !== shape.name ? ` ${shape.code}` : ''
-  return `${shape.name ?? 'Error'}${code}${status ? ` (HTTP ${status})` : ''}`
+  return `${name}${code}${status ? ` (HTTP ${status})` : ''}`
 }
 
 export interface RetryLog {

@@ -25,7 +25,7 @@ export interface RoleRequest {
   sessionName: string
   durationSeconds: number
   externalId?: string
-  /** Session tags; only sent with AssumeRole (STS refuses them with web identity). */
+  /** Session tags; only sent with AssumeRole (AssumeRoleWithWebIdentity has no Tags parameter). */
   tags: Tag[]
   transitiveTagKeys: string[]
   inlinePolicy?: string

@@ -11,6 +11,7 @@ import {
   type Credentials
 } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
+import { keepErrorBodies } from './error-code.js'
 import type { Agents } from './http-agents.js'
 import { accountOfArn } from './rules/arn.js'
 import type { TransientOnlyRetry } from './retry.js'
@@ -49,7 +50,7 @@ export function createStsClient(
   attemptTimeoutMs: number,
   agents: Agents = {}
 ): STSClient {
-  return new STSClient({
+  const client = new STSClient({
     region: settings.region,
     endpoint: settings.stsEndpoint,
     credentials,
@@ -64,6 +65,8 @@ export function createStsClient(
     },
     customUserAgent: 'assume-aws-role-action'
   })
+  keepErrorBodies(client)
+  return client
 }
 
 export async function assumeRole(

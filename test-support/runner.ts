@@ -1,15 +1,24 @@
 /**
- * Runs the committed dist/ bundles the way the GitHub runner does: a fresh `node` process per step,
- * inputs as INPUT_* variables, GITHUB_ENV/OUTPUT/STATE/STEP_SUMMARY files, STATE_* variables for the
- * post step; then parses those files and renders the log as the Actions UI shows it (masks applied
- * to every line after their ::add-mask::). Also runs the real AWS CLI with only what was exported.
+ * Runs the committed dist/ bundles the way GitHub's runner does (actions/runner: ActionRunner.cs,
+ * NodeScriptActionHandler.cs, FileCommandManager.cs, ActionCommandManager.cs): a fresh `node`
+ * process per step in GITHUB_WORKSPACE, inputs as INPUT_* variables, GITHUB_ENV/OUTPUT/STATE/
+ * STEP_SUMMARY files read afterwards with the runner's rules, STATE_* variables and the same inputs
+ * for the post step when its `post-if` holds; then renders the log as the Actions UI shows it. Also
+ * runs the real AWS CLI with only what was exported. Rules and their tests: test-support/README.md.
  */
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions'
+import { truthy } from '@actions/expressions/result'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { stepInputs } from './action-inputs.js'
+import { parse } from 'yaml'
+import { actionInputs } from './action-inputs.js'
+import { readEnvFile, readFileCommand, uploadedSummary } from './file-commands.js'
+import { renderLog, SecretMasker } from './runner-log.js'
+
+export { renderLog, SecretMasker } from './runner-log.js'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const MAIN_ENTRY = join(ROOT, 'dist', 'index.js')
@@ -23,6 +32,8 @@ export const ACTION_NODE = process.env.ACTION_NODE || process.execPath
 
 export interface StepResult {
   code: number | null
+  /** As the runner concludes the step: the exit code, a malformed command file, a bad stop token. */
+  conclusion: 'success' | 'failure' | 'skipped'
   stdout: string
   stderr: string
   /** Raw stdout lines, commands included. */
@@ -31,11 +42,19 @@ export interface StepResult {
   masks: string[]
   /** The log as the Actions UI shows it: commands rendered, masks applied. */
   log: string[]
+  /** Warnings and errors the runner adds itself (unexpected inputs, empty add-mask, NODE_OPTIONS). */
+  runnerIssues: string[]
+  /** What later steps get from GITHUB_ENV (an empty value is a variable set to ''). */
   env: Record<string, string>
   outputs: Record<string, string>
   state: Record<string, string>
+  /** The step summary as uploaded (masked per line), '' when refused or empty. */
   summary: string
   durationMs: number
+  /** The step's `with:` as given: the post step receives them again. */
+  inputs: Record<string, string>
+  /** The job's masker: masks stay in force for later steps of the job. */
+  masker: SecretMasker
 }
 
 export interface StepOptions {
@@ -47,6 +66,13 @@ export interface StepOptions {
   jobDir?: string
   timeoutMs?: number
   node?: string
+  /**
+   * The runner only warns about inputs action.yml does not declare; the harness throws instead,
+   * so a typo in a test cannot pass silently, unless the test means to send one.
+   */
+  allowUnexpectedInputs?: boolean
+  /** The job's masker so far (masks registered by earlier steps). */
+  masker?: SecretMasker
 }
 
 /** A temporary job folder with HOME, RUNNER_TEMP and a workspace. */
@@ -96,12 +122,38 @@ export async function runStep(entry: string, options: StepOptions = {}): Promise
   }
 }
 
+/**
+ * ActionRunner.cs: the step's `with:` names are matched case-insensitively against action.yml's
+ * inputs (HashSet with OrdinalIgnoreCase); declared inputs the step does not give get their
+ * default; names action.yml does not declare draw one warning. NodeScriptActionHandler.cs then
+ * passes each as INPUT_<NAME with spaces as _, upper-cased>.
+ */
+export function runnerInputs(given: Record<string, string>): {
+  inputs: Record<string, string>
+  warning?: string
+} {
+  const declared = actionInputs()
+  const names = new Map(Object.keys(declared).map(name => [name.toLowerCase(), name]))
+  const inputs: Record<string, string> = { ...given }
+  const givenLower = new Set(Object.keys(given).map(name => name.toLowerCase()))
+  for (const [name, input] of Object.entries(declared)) {
+    if (!givenLower.has(name.toLowerCase()) && input.default !== undefined) {
+      inputs[name] = String(input.default)
+    }
+  }
+  const unexpected = Object.keys(given).filter(name => !names.has(name.toLowerCase()))
+  const warning = unexpected.length
+    ? `Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${Object.keys(declared).join("', '")}']`
+    : undefined
+  return { inputs, warning }
+}
+
 /** The command files of one step, and the environment the runner gives its process. */
 export function stepEnvironment(
   jobDir: string,
   inputs: Record<string, string> = {},
   extraEnv: Record<string, string> = {}
-): { env: Record<string, string>; files: Record<string, string> } {
+): { env: Record<string, string>; files: Record<string, string>; warning?: string } {
   const stepDir = mkdtempSync(join(jobDir, 'step-'))
   const files = {
     GITHUB_ENV: join(stepDir, 'env'),
@@ -118,96 +170,181 @@ export function stepEnvironment(
     ...files,
     ...extraEnv
   }
-  // action.yml's defaults, then the step's `with:`, as the runner builds INPUT_* variables.
-  for (const [name, value] of Object.entries(stepInputs(inputs))) {
+  const { inputs: all, warning } = runnerInputs(inputs)
+  for (const [name, value] of Object.entries(all)) {
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
-  return { env, files }
+  return { env, files, warning }
 }
 
 async function runStepIn(jobDir: string, entry: string, options: StepOptions): Promise<StepResult> {
-  const { env, files } = stepEnvironment(jobDir, options.inputs, options.env)
+  const given = options.inputs ?? {}
+  const { env, files, warning } = stepEnvironment(jobDir, given, options.env)
+  if (warning && !options.allowUnexpectedInputs) throw new Error(warning)
+  // NodeScriptActionHandler.cs: the working directory is the workspace (github.workspace).
+  const cwd = env.GITHUB_WORKSPACE ?? jobDir
+  mkdirSync(cwd, { recursive: true })
   const started = performance.now()
   const { code, stdout, stderr } = await spawnCollect(
     options.node ?? ACTION_NODE,
     [entry],
     env,
-    options.timeoutMs ?? 60_000
+    options.timeoutMs ?? 60_000,
+    cwd
   )
   const durationMs = performance.now() - started
   const lines = stdout.split('\n').filter(line => line !== '')
-  const { masks, log } = renderLog(lines, env.RUNNER_DEBUG === '1')
+  const masker = options.masker ?? new SecretMasker()
+  const rendered = renderLog(lines, env.RUNNER_DEBUG === '1', masker)
+  const log = warning ? [`Warning: ${warning}`, ...rendered.log] : rendered.log
+  const runnerIssues = [...(warning ? [warning] : []), ...rendered.warnings, ...rendered.failures]
+  let failed = code !== 0 || rendered.failures.length > 0
+
+  // FileCommandManager.ProcessFiles, after the process ends, in the runner's order.
+  const envFile = readEnvFile(readFileSync(files.GITHUB_ENV, 'utf8'))
+  const output = readFileCommand(readFileSync(files.GITHUB_OUTPUT, 'utf8'))
+  const state = readFileCommand(readFileSync(files.GITHUB_STATE, 'utf8'))
+  const summary = uploadedSummary(readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'), masker)
+  for (const [context, result] of [
+    ['env', envFile],
+    ['output', output],
+    ['state', state]
+  ] as const) {
+    if (result.error) {
+      failed = true
+      log.push(`Error: Unable to process file command '${context}' successfully.`)
+      log.push(masker.mask(`Error: ${result.error}`))
+      runnerIssues.push(`${context}: ${result.error}`)
+    }
+  }
+  for (const issue of envFile.issues) {
+    log.push(`Error: ${issue}`)
+    runnerIssues.push(issue)
+  }
+  if (summary.error) {
+    log.push(`Error: ${summary.error}`)
+    runnerIssues.push(summary.error)
+  }
   return {
     code,
+    conclusion: failed ? 'failure' : 'success',
     stdout,
     stderr,
     lines,
-    masks,
+    masks: rendered.masks,
     log,
-    env: parseCommandFile(readFileSync(files.GITHUB_ENV, 'utf8')),
-    outputs: parseCommandFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
-    state: parseCommandFile(readFileSync(files.GITHUB_STATE, 'utf8')),
-    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
-    durationMs
+    runnerIssues,
+    env: envFile.env,
+    outputs: output.values,
+    state: state.values,
+    summary: summary.summary,
+    durationMs,
+    inputs: given,
+    masker
   }
 }
 
-/** The post step as the runner starts it: the main step's state comes back as STATE_<name>. */
-export async function runPost(main: StepResult, options: StepOptions = {}): Promise<StepResult> {
-  const stateEnv = Object.fromEntries(
-    Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value])
-  )
-  return runStep(POST_ENTRY, { ...options, env: { ...main.env, ...options.env, ...stateEnv } })
+interface ActionRuns {
+  runs: { 'post-if'?: string }
 }
 
-/** Parses `name<<delimiter / value / delimiter` blocks as the runner does. */
-export function parseCommandFile(text: string): Record<string, string> {
-  const result: Record<string, string> = {}
-  const lines = text.split('\n')
-  for (let i = 0; i < lines.length; i++) {
-    const match = /^([^<]+)<<(.+)$/.exec(lines[i] ?? '')
-    if (!match) continue
-    const [, name = '', delimiter] = match
-    const value: string[] = []
-    for (i++; i < lines.length && lines[i] !== delimiter; i++) value.push(lines[i] ?? '')
-    result[name] = value.join('\n')
-  }
-  return result
-}
-
-/** Undoes the runner's command escaping of message data. */
-function unescapeData(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+/** action.yml's `runs.post-if`; the runner's default is always() (ActionManifestManager.cs). */
+function postCondition(): string {
+  const runs = (parse(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as ActionRuns).runs
+  return runs['post-if'] ?? 'always()'
 }
 
 /**
- * The log as the Actions UI shows it. Masks apply from the line after their ::add-mask:: on, as
- * the runner applies them; debug lines show only with RUNNER_DEBUG=1.
+ * Evaluates a post-if the way the runner does, with GitHub's own expression library: the status
+ * functions from the job so far (the main step's conclusion) and the `env` context.
  */
-export function renderLog(lines: string[], debug: boolean): { masks: string[]; log: string[] } {
-  const masks: string[] = []
-  const log: string[] = []
-  const mask = (text: string): string =>
-    [...masks]
-      .sort((a, b) => b.length - a.length)
-      .reduce((out, secret) => out.split(secret).join('***'), text)
-  for (const line of lines) {
-    const command = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line)
-    if (!command) {
-      log.push(mask(line))
-      continue
+export function evaluatePostIf(
+  condition: string,
+  mainConclusion: StepResult['conclusion'],
+  env: Record<string, string>
+): boolean {
+  const failed = mainConclusion === 'failure'
+  const status = (value: boolean) => ({
+    minArgs: 0,
+    maxArgs: 0,
+    call: () => new data.BooleanData(value)
+  })
+  const functions = new Map([
+    ['always', { name: 'always', ...status(true) }],
+    ['success', { name: 'success', ...status(!failed) }],
+    ['failure', { name: 'failure', ...status(failed) }],
+    ['cancelled', { name: 'cancelled', ...status(false) }]
+  ])
+  const lexed = new Lexer(condition).lex()
+  const expr = new Parser(lexed.tokens, ['env'], [...functions.values()]).parse()
+  const context = new data.Dictionary({
+    key: 'env',
+    value: new data.Dictionary(
+      ...Object.entries(env).map(([key, value]) => ({ key, value: new data.StringData(value) }))
+    )
+  })
+  const result = new Evaluator(expr, context, functions).evaluate()
+  return truthy(result)
+}
+
+/**
+ * The post step as the runner starts it, when action.yml's post-if holds (evaluated against the
+ * job's env after the main step): the main step's inputs again, its state as STATE_<name>, the
+ * job's masks.
+ */
+export async function runPost(
+  main: StepResult,
+  options: StepOptions = {},
+  entry: string = POST_ENTRY
+): Promise<StepResult> {
+  const env = { ...main.env, ...options.env }
+  if (!evaluatePostIf(postCondition(), main.conclusion, env)) {
+    return {
+      ...main,
+      code: null,
+      conclusion: 'skipped',
+      stdout: '',
+      stderr: '',
+      lines: [],
+      masks: [],
+      log: [],
+      runnerIssues: [],
+      env: {},
+      outputs: {},
+      state: {},
+      summary: '',
+      durationMs: 0
     }
-    const [, name, properties = '', data = ''] = command
-    const message = unescapeData(data)
-    if (name === 'add-mask') masks.push(message)
-    else if (name === 'error') log.push(mask(`Error: ${message}`))
-    else if (name === 'warning') log.push(mask(`Warning: ${message}`))
-    else if (name === 'notice') log.push(mask(`Notice: ${message}`))
-    else if (name === 'debug' && debug) log.push(mask(`##[debug]${message}`))
-    else if (name !== 'debug')
-      log.push(mask(`##[${name}]${properties ? ` ${properties}` : ''}${message}`))
   }
-  return { masks, log }
+  const stateEnv = Object.fromEntries(
+    Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value])
+  )
+  return runStep(entry, {
+    inputs: main.inputs,
+    masker: main.masker,
+    allowUnexpectedInputs: true,
+    ...options,
+    env: { ...env, ...stateEnv }
+  })
+}
+
+/**
+ * The environment later steps of the job get: the job's own, then each step's GITHUB_ENV in order
+ * (SetEnvFileCommand sets Global.EnvironmentVariables). GITHUB_ENV cannot unset: `NAME=` leaves a
+ * variable set to the empty string, and so does this.
+ */
+export function jobEnvAfter(
+  base: Record<string, string>,
+  ...steps: Array<Pick<StepResult, 'env'>>
+): Record<string, string> {
+  return Object.assign({ ...base }, ...steps.map(step => step.env)) as Record<string, string>
+}
+
+/** A command file's values as the runner reads them; throws on a malformed file. */
+export function parseCommandFile(text: string): Record<string, string> {
+  const { values, error } = readFileCommand(text)
+  if (error) throw new Error(error)
+  return values
 }
 
 /** The title of the first ::error annotation, unescaped, or undefined. */
@@ -220,7 +357,13 @@ export function errorTitle(result: StepResult): string | undefined {
 /** The message of the first ::error annotation, unescaped, or undefined. */
 export function errorMessage(result: StepResult): string | undefined {
   const line = result.lines.find(l => l.startsWith('::error'))
-  return line ? unescapeData(line.replace(/^::error[^:]*::/, '')) : undefined
+  return line
+    ? line
+        .replace(/^::error[^:]*::/, '')
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%')
+    : undefined
 }
 
 /** Debian's AWS CLI v2 by full path (an older v1 may come first on PATH); AWS_CLI overrides. */
@@ -270,10 +413,11 @@ export function spawnCollect(
   command: string,
   args: string[],
   env: Record<string, string>,
-  timeoutMs: number
+  timeoutMs: number,
+  cwd?: string
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))

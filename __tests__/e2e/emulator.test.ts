@@ -252,6 +252,9 @@ describe('SigV4 and AssumeRole', () => {
     expect(tooShort.message).toBe(
       "1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
     )
+    expect(emu.takeModelViolations()).toEqual([
+      "AssumeRole: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+    ])
 
     const deploy = keysOf((await assume({ DurationSeconds: 7200 })).Credentials)
     const chainedTooLong = await failure(
@@ -283,6 +286,7 @@ describe('SigV4 and AssumeRole', () => {
       message:
         "1 validation error detected: Value 'has space' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
     })
+    expect(emu.takeModelViolations()).toHaveLength(1)
   })
 
   it('refuses tags without sts:TagSession and source identity without sts:SetSourceIdentity', async () => {
@@ -320,6 +324,9 @@ describe('SigV4 and AssumeRole', () => {
     expect(tooMany.message).toMatch(
       /^1 validation error detected: Value '.*' at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50$/
     )
+    expect(emu.takeModelViolations()).toEqual([
+      expect.stringMatching(/^AssumeRole: Value '.*' at 'tags' failed to satisfy/)
+    ])
     const big = Array.from({ length: 20 }, (_, i) => ({
       Key: `key-${i}-${Math.random().toString(36).slice(2)}`,
       Value: Array.from({ length: 8 }, () => Math.random().toString(36).slice(2)).join('')

@@ -395,28 +395,125 @@ describe('permanent failures are not retried; bare errors go by code, else statu
     expectRetryLines(retries, 'STS', 2)
   })
 
-  // Known gap: the SDK reports a wrapper-less <Error> as `Unknown` and drops its code, so a 400
-  // Throttling from such a server counts as permanent. Real AWS always wraps its errors.
-  it.failing(
-    'a bare <Error> whose code is Throttling (HTTP 400) is retried, as the code says',
-    async () => {
-      // src/retry.ts: "Codes decide first". An STS-compatible server that drops the <ErrorResponse>
-      // wrapper still names the code; the SDK reports such errors as `Unknown`, so the code is lost
-      // unless the action reads it, and a 400 then counts as permanent.
-      const { result, stsRequests, retries } = await runCase(
-        'bare error, code Throttling, 400 × 2',
-        {
-          faults: {
-            bareErrors: { code: 'Throttling', message: 'Rate exceeded', status: 400, count: 2 }
-          },
-          budgetMs: 8_000
-        }
-      )
+  // Ceph RGW and other STS-compatible servers send <Error><Code>… without <ErrorResponse>; the SDK
+  // reports those as `Unknown`, and src/error-code.ts reads the code from the raw body the SDK keeps.
+  it.each([
+    ['Throttling', 'Rate exceeded'],
+    ['ThrottlingException', 'Rate exceeded'],
+    ['RequestLimitExceeded', 'Request limit exceeded.'],
+    ['ServiceUnavailable', 'Service is unable to handle request.'],
+    ['InternalFailure', 'An internal error has occurred']
+  ])(
+    'a bare <Error> whose code is %s (HTTP 400) × 2 is retried like the wrapped form',
+    async (code, message) => {
+      const { result, stsRequests, retries } = await runCase(`bare error, code ${code}, 400 × 2`, {
+        faults: { bareErrors: { code, message, status: 400, count: 2 } },
+        budgetMs: 8_000
+      })
       expect(result.code).toBe(0)
       expect(stsRequests).toBe(3)
       expectRetryLines(retries, 'STS', 2)
+      for (const m of retries) expect(m[4]).toBe(`${code} (bare <Error>) (HTTP 400)`)
     }
   )
+
+  it('a bare Throttling past retry-max-attempts fails after exactly that many attempts', async () => {
+    const { result, stsRequests, retries } = await runCase(
+      'bare Throttling × 5, retry-max-attempts 3',
+      {
+        faults: {
+          bareErrors: { code: 'Throttling', message: 'Rate exceeded', status: 400, count: 5 }
+        },
+        inputs: { 'retry-max-attempts': '3' },
+        budgetMs: 8_000
+      }
+    )
+    expect(result.code).toBe(1)
+    expect(stsRequests).toBe(3)
+    expectRetryLines(retries, 'STS', 2, 3)
+  })
+})
+
+describe('PackedPolicyTooLarge: the droppable context tags go, one retry', () => {
+  /** A pull request with long (but valid) refs: the 13 tags pack larger than the 7 kept ones. */
+  const PR_CONTEXT = {
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_REF: 'refs/pull/4711/merge',
+    GITHUB_BASE_REF: `release/${'2026-q4-hotfix-train-'.repeat(11)}`,
+    GITHUB_HEAD_REF: `renovate/${'aws-sdk-client-sts-3.x-lockfile-maintenance-'.repeat(5)}`,
+    GITHUB_JOB: 'deploy-production',
+    GITHUB_RUN_ID: '16203340566',
+    GITHUB_TRIGGERING_ACTOR: 'renovate[bot]',
+    GITHUB_ACTOR: 'renovate[bot]'
+  }
+  const DROPPABLE = ['EventName', 'BaseRef', 'HeadRef', 'RunId', 'Job', 'TriggeringActor']
+
+  afterEach(() => {
+    delete emu.world.packedPolicyLimitBytes
+  })
+
+  it('too large with all 13 tags: retried once with the 7 kept ones, logged, and it works', async () => {
+    // The emulator's packed limit (see packedPolicyPercent in test-support/emulator/sts.ts) set
+    // between the two sizes (254 and 127 bytes deflated), as an account whose limit these refs reach.
+    emu.world.packedPolicyLimitBytes = 200
+    const { result, stsRequests, retries } = await runCase(
+      'PackedPolicyTooLarge, then without droppable tags',
+      {
+        env: PR_CONTEXT,
+        budgetMs: 8_000
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(stsRequests).toBe(2)
+    expect(retries).toEqual([])
+    expect(result.lines).toContain(
+      `STS answered PackedPolicyTooLarge (session tags too large once packed); retrying once without the tags ${DROPPABLE.join(', ')}`
+    )
+    const [first, second] = emu.requestLog().filter(r => r.action === 'AssumeRole')
+    expect(first?.errorCode).toBe('PackedPolicyTooLarge')
+    expect(first?.tags.map(t => t.Key)).toEqual(expect.arrayContaining(DROPPABLE))
+    expect(second?.status).toBe(200)
+    expect(second?.tags.map(t => t.Key)).toEqual([
+      'GitHub',
+      'Repository',
+      'Workflow',
+      'Action',
+      'Actor',
+      'Commit',
+      'Branch'
+    ])
+    expect(second?.tags).toContainEqual({ Key: 'Actor', Value: 'renovate_bot_' })
+    await expectCliSees(result, DEPLOY_SESSION)
+  })
+
+  it('a bare <Error> PackedPolicyTooLarge (STS-compatible server) falls back the same way', async () => {
+    emu.world.packedPolicyLimitBytes = 200
+    const { result, stsRequests } = await runCase(
+      'bare PackedPolicyTooLarge, then without droppable tags',
+      {
+        env: PR_CONTEXT,
+        // Genuine STS errors re-rendered without the <ErrorResponse> wrapper.
+        faults: { bareErrors: { count: 1 } },
+        budgetMs: 8_000
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(stsRequests).toBe(2)
+    expect(emu.requestLog().filter(r => r.action === 'AssumeRole')[0]?.errorCode).toBe(
+      'PackedPolicyTooLarge'
+    )
+  })
+
+  it('still too large without them: fails after the one retry, nothing exported', async () => {
+    emu.world.packedPolicyLimitBytes = 100
+    const { result, stsRequests } = await runCase('PackedPolicyTooLarge twice', {
+      env: PR_CONTEXT,
+      budgetMs: 8_000
+    })
+    expect(result.code).toBe(1)
+    expect(stsRequests).toBe(2)
+    expect(emu.stats().errors.PackedPolicyTooLarge).toBe(2)
+  })
 })
 
 describe('an ID token that expires while STS is being retried', () => {

@@ -512,10 +512,10 @@ const TAGS: HostileCase[] = [
     rule: /would make 51 session tags; STS allows at most 50/
   },
   {
-    title: 'custom-tags: 44 tags + 7 GitHub context tags',
-    inputs: { 'custom-tags': manyTags(44) },
+    title: 'custom-tags: 43 tags + 8 GitHub context tags (a push: no base/head ref, run ID, job)',
+    inputs: { 'custom-tags': manyTags(43) },
     input: 'custom-tags',
-    rule: /would make 51 session tags; STS allows at most 50 \(the GitHub context uses 7\)/
+    rule: /would make 51 session tags; STS allows at most 50 \(the GitHub context uses 8\)/
   },
   {
     title: 'custom-tags: Team and team',
@@ -524,10 +524,10 @@ const TAGS: HostileCase[] = [
     rule: /repeats the tag key "team"/
   },
   {
-    title: 'custom-tags: repository against the context tag',
+    title: "custom-tags: repository against the action's own key",
     inputs: { 'custom-tags': '{"repository":"other/repo"}' },
     input: 'custom-tags',
-    rule: /repeats the tag key "repository" .*already uses "Repository"/
+    rule: /uses the tag key "repository", which this action sets itself \("Repository"/
   },
   {
     title: 'custom-tags with OIDC',

@@ -33,7 +33,12 @@ const CONTEXT: RunContext = {
   actor: 'octocat',
   sha: '0123456789abcdef0123456789abcdef01234567',
   ref: 'refs/heads/main',
-  eventName: 'push',
+  eventName: 'pull_request',
+  baseRef: 'main',
+  headRef: 'feature/x',
+  runId: '4242',
+  job: 'deploy-job',
+  triggeringActor: 'octocat',
   payload: {}
 }
 const CONTEXT_TAGS = [
@@ -43,8 +48,16 @@ const CONTEXT_TAGS = [
   { Key: 'Action', Value: '__self' },
   { Key: 'Actor', Value: 'octocat' },
   { Key: 'Commit', Value: '0123456789abcdef0123456789abcdef01234567' },
-  { Key: 'Branch', Value: 'refs/heads/main' }
+  { Key: 'Branch', Value: 'refs/heads/main' },
+  { Key: 'EventName', Value: 'pull_request' },
+  { Key: 'BaseRef', Value: 'main' },
+  { Key: 'HeadRef', Value: 'feature/x' },
+  { Key: 'RunId', Value: '4242' },
+  { Key: 'Job', Value: 'deploy-job' },
+  { Key: 'TriggeringActor', Value: 'octocat' }
 ]
+/** The action's own tag keys (configure-aws-credentials v6.2.3's PROTECTED_TAG_KEYS). */
+const OWN_KEYS = CONTEXT_TAGS.map(tag => tag.Key)
 
 function inputsOf(changes: Changes): Record<string, string> {
   const inputs: Record<string, string> = { ...BASE }
@@ -834,8 +847,17 @@ describe('custom-tags and the GitHub context tags', () => {
   const customOf = (changes: Changes, context = CONTEXT): Array<{ Key: string; Value: string }> =>
     roleOf(changes, {}, context).tags
 
-  test('the seven context tags, as configure-aws-credentials sets them', () => {
+  test('the thirteen context tags, as configure-aws-credentials v6.2.3 sets them', () => {
     expect(customOf({})).toEqual(CONTEXT_TAGS)
+  })
+
+  test('a tag whose variable is unset or empty is not sent; GitHub=Actions always is', () => {
+    const bare: RunContext = { payload: {}, workflow: '', ref: undefined, baseRef: '', runId: '' }
+    expect(customOf({}, bare)).toEqual([{ Key: 'GitHub', Value: 'Actions' }])
+    const push = { ...CONTEXT, eventName: 'push', baseRef: '', headRef: '' }
+    expect(customOf({}, push).map(tag => tag.Key)).toEqual(
+      OWN_KEYS.filter(key => key !== 'BaseRef' && key !== 'HeadRef')
+    )
   })
 
   test('string, number and boolean values, after the context tags', () => {
@@ -873,14 +895,72 @@ describe('custom-tags and the GitHub context tags', () => {
     expect(customOf({ 'role-skip-session-tagging': 'true' })).toEqual([])
   })
 
-  test('context values are cleaned of characters STS refuses', () => {
+  /** STS's tag value pattern (botocore's model, tagValueType), max 256 characters. */
+  const STS_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u
+  const tagsOf = (context: Partial<RunContext>): Record<string, string> =>
+    Object.fromEntries(customOf({}, { ...CONTEXT, ...context }).map(t => [t.Key, t.Value]))
+
+  test.each([
+    ['dependabot[bot]', 'dependabot_bot_'],
+    ['renovate[bot]', 'renovate_bot_'],
+    ['github-actions[bot]', 'github-actions_bot_']
+  ])('the bot actor %j is sent as %j (Actor and TriggeringActor)', (actor, sent) => {
+    const tags = tagsOf({ actor, triggeringActor: actor })
+    expect(tags.Actor).toBe(sent)
+    expect(tags.TriggeringActor).toBe(sent)
+  })
+
+  test.each([
+    ['Build & Deploy (prod)', 'Build _ Deploy _prod_'],
+    ['a, b; c! d? e\'s "f"', 'a_ b_ c_ d_ e_s _f_'],
+    ['Déploiement façade Ürün', 'Déploiement façade Ürün'],
+    ['ship it 🚀🚀', 'ship it __'],
+    ['CI 👩‍💻', 'CI ___'],
+    ['日本語 ワークフロー', '日本語 ワークフロー'],
+    ['tab\there\nnew', 'tab_here_new']
+  ])('the workflow %j is sent as %j', (workflow, sent) => {
+    const value = tagsOf({ workflow }).Workflow
+    expect(value).toBe(sent)
+    expect(value).toMatch(STS_VALUE)
+  })
+
+  test.each([
+    ['refs/heads/feature/#123', 'refs/heads/feature/_123'],
+    ['refs/heads/fix~1^2', 'refs/heads/fix_1_2'],
+    ['refs/pull/7/merge', 'refs/pull/7/merge']
+  ])('the ref %j is sent as %j (Branch, BaseRef, HeadRef)', (ref, sent) => {
+    const tags = tagsOf({ ref, baseRef: ref, headRef: ref })
+    expect([tags.Branch, tags.BaseRef, tags.HeadRef]).toEqual([sent, sent, sent])
+  })
+
+  test('a 300-character workflow name is cut to 256 characters', () => {
+    const value = tagsOf({ workflow: 'w'.repeat(300) }).Workflow
+    expect(value).toBe('w'.repeat(256))
+  })
+
+  test('cutting counts code points, as STS counts characters: an astral letter is one', () => {
+    // U+1D400 MATHEMATICAL BOLD CAPITAL A is a letter (\p{L}) of two UTF-16 units.
+    const value = tagsOf({ workflow: 'x' + '\u{1D400}'.repeat(299) }).Workflow ?? ''
+    expect(Array.from(value)).toHaveLength(256)
+    expect(value).toBe('x' + '\u{1D400}'.repeat(255))
+    expect(value).toMatch(STS_VALUE) // no half surrogate pair left at the end
+  })
+
+  test('emoji at the cut: each becomes one _, so no half pair remains', () => {
+    const value = tagsOf({ workflow: 'a'.repeat(255) + '🚀🚀' }).Workflow
+    expect(value).toBe('a'.repeat(255) + '_')
+  })
+
+  test("every value sent matches STS's tag pattern, whatever the context", () => {
+    const hostile = '\u0000<>*[]{}|\\`$%^&;\'"!?#~,()🙂\u200b\u202e'
     const tags = customOf(
       {},
-      { ...CONTEXT, ref: 'refs/heads/feat#1', actor: 'bot[bot]', sha: undefined }
+      Object.fromEntries(
+        Object.entries(CONTEXT).map(([k, v]) => [k, typeof v === 'string' ? hostile + v : v])
+      ) as unknown as RunContext
     )
-    expect(tags).toContainEqual({ Key: 'Branch', Value: 'refs/heads/feat*1' })
-    expect(tags).toContainEqual({ Key: 'Actor', Value: 'bot*bot*' })
-    expect(tags.map(tag => tag.Key)).not.toContain('Commit')
+    expect(tags).toHaveLength(13)
+    for (const tag of tags) expect(tag.Value).toMatch(STS_VALUE)
   })
 
   test.each(['{', "{'Team':'x'}", '{"Team":"x",}', 'Team=x', '{{{'])(
@@ -924,7 +1004,7 @@ describe('custom-tags and the GitHub context tags', () => {
   })
 
   test('aws without the colon is an ordinary key', () => {
-    expect(customOf({ 'custom-tags': '{"aws-team":"x","awsx":"y"}' }).length).toBe(9)
+    expect(customOf({ 'custom-tags': '{"aws-team":"x","awsx":"y"}' }).length).toBe(15)
   })
 
   test.each(['', 'a#b', 'a\nb', 'k'.repeat(129), 'a*b'])('refuses the key %j', key => {
@@ -947,40 +1027,60 @@ describe('custom-tags and the GitHub context tags', () => {
     expectRefused(
       { 'custom-tags': '{"Team":"a","team":"b"}' },
       'custom-tags',
-      /repeats the tag key "team" \(keys are case-insensitive .*already uses "Team"/
+      /repeats the tag key "team" \(keys are case-insensitive and it already has "Team"\)\.$/
     )
   })
 
-  test.each(['github', 'REPOSITORY', 'workflow', 'ACTION', 'actor', 'Commit', 'bRaNcH'])(
-    'refuses %j, a context tag key in any case',
-    key => {
-      const error = expectRefused(
-        { 'custom-tags': JSON.stringify({ [key]: 'x' }) },
-        'custom-tags',
-        new RegExp(`repeats the tag key ${escapeRegExp(JSON.stringify(key))} `)
+  test.each([
+    'github',
+    'REPOSITORY',
+    'workflow',
+    'ACTION',
+    'actor',
+    'Commit',
+    'bRaNcH',
+    'EventName',
+    'baseref',
+    'HEADREF',
+    'RunId',
+    'job',
+    'TriggeringActor'
+  ])("refuses %j, one of the action's own tag keys in any case", key => {
+    const error = expectRefused(
+      { 'custom-tags': JSON.stringify({ [key]: 'x' }) },
+      'custom-tags',
+      new RegExp(
+        `uses the tag key ${escapeRegExp(JSON.stringify(key))}, which this action sets itself .*choose another key`
       )
-      expect(error.message).toMatch(/set role-skip-session-tagging to drop the context tags/)
-    }
-  )
+    )
+    expect(error.message).toContain(OWN_KEYS.join(', '))
+  })
 
-  test('a context key is free with role-skip-session-tagging, or when the context lacks it', () => {
-    expect(
-      customOf({ 'role-skip-session-tagging': 'true', 'custom-tags': '{"Repository":"x"}' })
-    ).toEqual([{ Key: 'Repository', Value: 'x' }])
-    expect(
-      customOf({ 'custom-tags': '{"Commit":"abc"}' }, { ...CONTEXT, sha: undefined }).at(-1)
-    ).toEqual({ Key: 'Commit', Value: 'abc' })
+  test('an own key is refused with role-skip-session-tagging and when the context lacks it', () => {
+    // configure-aws-credentials v6.2.3 refuses PROTECTED_TAG_KEYS whatever is set.
+    expectRefused(
+      { 'role-skip-session-tagging': 'true', 'custom-tags': '{"Repository":"x"}' },
+      'custom-tags',
+      /uses the tag key "Repository", which this action sets itself/
+    )
+    expectRefused(
+      { 'custom-tags': '{"BaseRef":"abc"}' },
+      'custom-tags',
+      /uses the tag key "BaseRef", which this action sets itself/,
+      {},
+      { ...CONTEXT, baseRef: undefined }
+    )
   })
 
   const manyTags = (count: number): string =>
     JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [`Tag${i}`, `${i}`])))
 
   test('at most 50 session tags, counting the context tags', () => {
-    expect(customOf({ 'custom-tags': manyTags(43) })).toHaveLength(50)
+    expect(customOf({ 'custom-tags': manyTags(37) })).toHaveLength(50)
     expectRefused(
-      { 'custom-tags': manyTags(44) },
+      { 'custom-tags': manyTags(38) },
       'custom-tags',
-      /would make 51 session tags; STS allows at most 50 \(the GitHub context uses 7\)\.$/
+      /would make 51 session tags; STS allows at most 50 \(the GitHub context uses 13\)\.$/
     )
     const skip = { 'role-skip-session-tagging': 'true' }
     expect(customOf({ ...skip, 'custom-tags': manyTags(50) })).toHaveLength(50)
@@ -998,7 +1098,7 @@ describe('custom-tags and the GitHub context tags', () => {
     expectRefused(
       { ...changes, 'custom-tags': '{"Team":"x"}' },
       'custom-tags',
-      /cannot be used with web identity \(OIDC or a token file\): STS refuses session tags there/,
+      /cannot be used with web identity \(OIDC or a token file\): AssumeRoleWithWebIdentity takes no session tags/,
       env
     )
     expectRefused(
@@ -1083,6 +1183,24 @@ describe('inline-session-policy', () => {
       'inline-session-policy',
       /is 2049 characters once minified; STS allows at most 2048\.$/
     )
+  })
+
+  test("Latin-1 letters pass; other characters are refused, as STS's policy pattern says", () => {
+    // botocore's STS model, sessionPolicyDocumentType: [\u0009\u000A\u000D\u0020-\u00FF]+
+    expect(policyOf('{"Statement":[],"Sid":"données"}')).toBe('{"Statement":[],"Sid":"données"}')
+    for (const [text, point] of [
+      ['{"Statement":[],"Sid":"日本"}', 'U+65E5'],
+      ['{"Statement":[],"Sid":"a→b"}', 'U+2192'],
+      ['{"Statement":[],"Sid":"🚀"}', 'U+1F680']
+    ]) {
+      expectRefused(
+        { 'inline-session-policy': text ?? '' },
+        'inline-session-policy',
+        new RegExp(
+          `has the character ${escapeRegExp(point ?? '')}; STS accepts only tab, line breaks and U\\+0020 to U\\+00FF in session policies\\.$`
+        )
+      )
+    }
   })
 
   test.each(['{', 'Statement', '{"Statement":[],}'])('refuses %j (not JSON)', text => {

@@ -129,7 +129,8 @@ describe('access keys → AssumeRole', () => {
       { Key: 'Action', Value: '__self' },
       { Key: 'Actor', Value: 'octocat' },
       { Key: 'Commit', Value: '0123456789abcdef0123456789abcdef01234567' },
-      { Key: 'Branch', Value: 'refs/heads/main' }
+      { Key: 'Branch', Value: 'refs/heads/main' },
+      { Key: 'EventName', Value: 'push' }
     ])
     expect(captured.lines).toContain(
       `Assumed ${SESSION_ARN} in account 111111111111 (AssumeRole, expires 2026-11-25T15:00:00.000Z)`
@@ -208,8 +209,74 @@ describe('access keys → AssumeRole', () => {
     sts.on(AssumeRoleCommand).resolves(assumed)
     await run()
     const tags = sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.Tags ?? []
-    expect(tags).toContainEqual({ Key: 'Workflow', Value: 'Deploy *prod* *1 *' })
-    expect(tags).toContainEqual({ Key: 'Branch', Value: 'refs/heads/feat/a*b' })
+    expect(tags).toContainEqual({ Key: 'Workflow', Value: 'Deploy _prod_ _1 _' })
+    expect(tags).toContainEqual({ Key: 'Branch', Value: 'refs/heads/feat/a_b' })
+  })
+
+  const PR_ENV = {
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_BASE_REF: 'main',
+    GITHUB_HEAD_REF: 'feature/x',
+    GITHUB_RUN_ID: '4242',
+    GITHUB_JOB: 'deploy',
+    GITHUB_TRIGGERING_ACTOR: 'octocat'
+  }
+  const DROPPABLE = ['EventName', 'BaseRef', 'HeadRef', 'RunId', 'Job', 'TriggeringActor']
+  const tooLarge = (): STSServiceException =>
+    stsError(
+      'PackedPolicyTooLargeException',
+      'Packed size of session tags consumes 104% of allotted space.',
+      400
+    )
+  const sentKeys = (call: number): string[] =>
+    (sts.commandCalls(AssumeRoleCommand)[call]?.args[0].input.Tags ?? []).map(t => t.Key ?? '')
+
+  test('PackedPolicyTooLarge: one retry without the six droppable tags, logged', async () => {
+    captured = prepareRunner(
+      { ...keyInputs, 'custom-tags': '{"Team":"x"}', 'transitive-tag-keys': 'Job,Team' },
+      PR_ENV
+    )
+    sts.on(AssumeRoleCommand).rejectsOnce(tooLarge()).resolves(assumed)
+    await run()
+    expect(process.exitCode).toBeUndefined()
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2)
+    expect(sentKeys(0)).toEqual(expect.arrayContaining([...DROPPABLE, 'Team']))
+    expect(sentKeys(1)).toEqual([
+      'GitHub',
+      'Repository',
+      'Workflow',
+      'Action',
+      'Actor',
+      'Commit',
+      'Branch',
+      'Team'
+    ])
+    // A transitive key naming a dropped tag goes with it, or STS would refuse the retry.
+    expect(sts.commandCalls(AssumeRoleCommand)[1]?.args[0].input.TransitiveTagKeys).toEqual([
+      'Team'
+    ])
+    expect(captured.lines).toContain(
+      'STS answered PackedPolicyTooLarge (session tags too large once packed); retrying once without the tags EventName, BaseRef, HeadRef, RunId, Job, TriggeringActor'
+    )
+  })
+
+  test('PackedPolicyTooLarge twice: the step fails after the one retry', async () => {
+    captured = prepareRunner(keyInputs, PR_ENV)
+    sts.on(AssumeRoleCommand).rejects(tooLarge())
+    await run()
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(2)
+    expectNothingExported(captured)
+  })
+
+  test('PackedPolicyTooLarge with nothing droppable (role-skip-session-tagging): no retry', async () => {
+    captured = prepareRunner(
+      { ...keyInputs, 'role-skip-session-tagging': 'true', 'custom-tags': '{"Team":"x"}' },
+      PR_ENV
+    )
+    sts.on(AssumeRoleCommand).rejects(tooLarge())
+    await run()
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(1)
+    expectNothingExported(captured)
   })
 
   test('a bare role name is resolved against the caller account: GetCallerIdentity then AssumeRole', async () => {
@@ -396,6 +463,28 @@ describe('web identity token file', () => {
     expectNothingExported(captured)
     expect(errors(captured)[0]).toContain('web-identity-token-file')
   })
+
+  test.each([
+    ['abc', 3],
+    ['x'.repeat(20_001), 20_001]
+  ])(
+    "a token STS's model refuses (%#) names the input and calls nothing",
+    async (token, length) => {
+      captured = prepareRunner({
+        'aws-region': 'us-east-1',
+        'role-to-assume': ROLE,
+        'web-identity-token-file': 'token'
+      })
+      process.env.GITHUB_WORKSPACE = captured.files.dir
+      writeFileSync(join(captured.files.dir, 'token'), token)
+      await run()
+      expect(sts.calls()).toHaveLength(0)
+      expectNothingExported(captured)
+      expect(errors(captured)[0]).toContain(
+        `web-identity-token-file' holds a token of ${length} characters; STS accepts 4 to 20000`
+      )
+    }
+  )
 })
 
 describe('role chaining', () => {

@@ -20,6 +20,15 @@ export function parseInlinePolicy(input: string, text: string): string {
     throw new InputError(input, `must be an IAM policy document; it has no "Statement".`)
   }
   const minified = JSON.stringify(parsed)
+  // botocore's STS model, sessionPolicyDocumentType: [\u0009\u000A\u000D\u0020-\u00FF]+.
+  const outside = /[^\t\n\r\u0020-\u00ff]/u.exec(minified)
+  if (outside) {
+    const point = outside[0].codePointAt(0) ?? 0
+    throw new InputError(
+      input,
+      `has the character U+${point.toString(16).toUpperCase().padStart(4, '0')}; STS accepts only tab, line breaks and U+0020 to U+00FF in session policies.`
+    )
+  }
   if (minified.length > MAX_POLICY_CHARACTERS) {
     throw new InputError(
       input,

@@ -1,3 +1,4 @@
+/** Session tags: STS's rules for keys and values (botocore's STS model, tagKeyType and tagValueType). */
 import { InputError, quote } from './input-error.js'
 
 export interface Tag {
@@ -7,14 +8,33 @@ export interface Tag {
 
 /** STS's limits for session tags. */
 const MAX_TAGS = 50
+// With the u flag `{1,128}` counts code points, as STS counts characters.
 const KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u
 const VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u
-/** Characters STS refuses in a tag value become '*', as configure-aws-credentials does. */
-const NOT_ALLOWED_IN_VALUE = /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu
+const MAX_KEY_LENGTH = 128
+const MAX_VALUE_LENGTH = 256
+/** One code point outside the tag pattern; keys and values share it. */
+const NOT_ALLOWED = /[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu
 
-/** A GitHub context value made acceptable as a tag value: cleaned and cut to 256 characters. */
-export function cleanTagValue(value: string): string {
-  return value.replace(NOT_ALLOWED_IN_VALUE, '*').slice(0, 256)
+/**
+ * A GitHub context value made acceptable to STS: each code point outside the tag pattern becomes
+ * `_`, as configure-aws-credentials' sanitizeGitHubVariables (src/helpers.ts) does, so
+ * `dependabot[bot]` is sent as `dependabot_bot_` there and here. The result is cut to 256 code
+ * points (keys to 128): STS's model lengths count characters, not UTF-16 units. (Here the two
+ * differ on purpose: configure-aws-credentials cuts with String.slice, which counts UTF-16 units
+ * and can split a surrogate pair of an astral letter, leaving a value STS refuses.)
+ */
+export function sanitizeTag(key: string, value: string): Tag {
+  return {
+    Key: cutCodePoints(key.replace(NOT_ALLOWED, '_'), MAX_KEY_LENGTH),
+    Value: cutCodePoints(value.replace(NOT_ALLOWED, '_'), MAX_VALUE_LENGTH)
+  }
+}
+
+/** The first `max` code points of `text`. */
+export function cutCodePoints(text: string, max: number): string {
+  const points = Array.from(text)
+  return points.length > max ? points.slice(0, max).join('') : text
 }
 
 /** `custom-tags`: a JSON object whose values are strings (numbers and booleans are converted). */
@@ -59,18 +79,34 @@ function checkTag(input: string, tag: Tag): Tag {
 }
 
 /**
- * Context tags plus custom tags. Tag keys are case-insensitive in STS, so a custom key that
- * repeats another (in any case) is an error rather than a silent override.
+ * Context tags plus custom tags. A custom key may not be one this action sets itself (`ownKeys`),
+ * present in this run or not: configure-aws-credentials refuses those too (PROTECTED_TAG_KEYS in
+ * src/assumeRole.ts; there case-sensitively, here in any case, since STS tag keys are
+ * case-insensitive and `job` would collide with `Job`). Custom keys that repeat one another are an
+ * error rather than a silent override.
  */
-export function mergeTags(input: string, contextTags: Tag[], customTags: Tag[]): Tag[] {
+export function mergeTags(
+  input: string,
+  contextTags: Tag[],
+  customTags: Tag[],
+  ownKeys: readonly string[]
+): Tag[] {
+  const own = new Map(ownKeys.map(key => [key.toLowerCase(), key]))
   const seen = new Map<string, string>()
-  for (const tag of [...contextTags, ...customTags]) {
+  for (const tag of customTags) {
     const lower = tag.Key.toLowerCase()
+    const reserved = own.get(lower)
+    if (reserved !== undefined) {
+      throw new InputError(
+        input,
+        `uses the tag key ${quote(tag.Key)}, which this action sets itself (${quote(reserved)}; keys are case-insensitive); choose another key. The action's own keys: ${ownKeys.join(', ')}.`
+      )
+    }
     const previous = seen.get(lower)
     if (previous !== undefined) {
       throw new InputError(
         input,
-        `repeats the tag key ${quote(tag.Key)} (keys are case-insensitive and the GitHub context already uses ${quote(previous)}; set role-skip-session-tagging to drop the context tags).`
+        `repeats the tag key ${quote(tag.Key)} (keys are case-insensitive and it already has ${quote(previous)}).`
       )
     }
     seen.set(lower, tag.Key)

@@ -15,5 +15,13 @@ export async function fromTokenFile(path: string, env: NodeJS.ProcessEnv): Promi
   }
   maskSecret(token)
   if (!token) throw new InputError('web-identity-token-file', `is empty: ${quote(fullPath)}.`)
+  // botocore's STS model, clientTokenType: 4 to 20000 characters.
+  const length = Array.from(token).length
+  if (length < 4 || length > 20_000) {
+    throw new InputError(
+      'web-identity-token-file',
+      `holds a token of ${length} characters; STS accepts 4 to 20000: ${quote(fullPath)}.`
+    )
+  }
   return token
 }

@@ -14,6 +14,7 @@ import {
 } from './credentials.js'
 import { FaultInjector, type Endpoint, type FaultDecision, type FaultSettings } from './faults.js'
 import { OidcIssuer, type ClaimOverrides, type MintOptions } from './oidc.js'
+import { loadStsModel, validationMessage } from './model.js'
 import { listBuckets, s3AuthError, s3NotImplemented } from './s3.js'
 import { seedWorld } from './seed.js'
 import { parseAuthorization, verifySigV4, type IncomingSignedRequest } from './sigv4.js'
@@ -72,6 +73,14 @@ export interface Emulator {
    * checks scan for these.
    */
   secretsSeen(): string[]
+  /** The path of botocore's STS model every request is checked against. */
+  readonly stsModelPath: string
+  /**
+   * The STS requests the model refused so far ("Action: violation; …"), forgotten once taken. A
+   * test that sends such a request on purpose takes them (and asserts them); close() fails when
+   * any were not taken, so no test passes on a request real STS would refuse.
+   */
+  takeModelViolations(): string[]
   close(): Promise<void>
 }
 
@@ -158,6 +167,9 @@ function delay(ms: number, timers: Set<NodeJS.Timeout>): Promise<void> {
 }
 
 export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Emulator> {
+  // AWS's definition of the inputs, loaded first: without it there is no emulator (never a skip).
+  const model = loadStsModel()
+  let modelViolations: string[] = []
   const world = opts.world ?? seedWorld()
   const region = opts.region ?? 'us-east-1'
   const clock = new EmulatorClock(opts.credentialLifetimeSeconds)
@@ -277,6 +289,12 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
         if (!v.ok) throw stsAuthError(v.reason)
         caller = v.key.caller
         record.callerArn = caller.arn
+      }
+      // The model's input check comes before the world's rules (roles, trust, durations), as in STS.
+      const violations = model.validate(route.action, route.params)
+      if (violations?.length) {
+        modelViolations.push(`${route.action}: ${violations.join('; ')}`)
+        throw new StsError('ValidationError', validationMessage(violations), 400)
       }
       const result = await runStsAction(deps, {
         action: route.action,
@@ -515,6 +533,12 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
       ...store.all().flatMap(c => [c.accessKeyId, c.secretAccessKey, c.sessionToken]),
       ...stats.requests().flatMap(r => (r.webIdentityToken ? [r.webIdentityToken] : []))
     ],
+    stsModelPath: model.path,
+    takeModelViolations: () => {
+      const taken = modelViolations
+      modelViolations = []
+      return taken
+    },
     close: async () => {
       if (closed) return
       closed = true
@@ -525,6 +549,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
       server.closeAllConnections()
       for (const s of sockets) s.destroy()
       await done
+      if (modelViolations.length) {
+        throw new Error(
+          `The emulator refused ${modelViolations.length} STS request(s) that botocore's STS model rejects, and no test took them (emu.takeModelViolations()):\n${modelViolations.join('\n')}`
+        )
+      }
     }
   }
 }
