@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { setPriority, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stepInputs } from './action-inputs.js'
@@ -47,6 +47,11 @@ export interface StepOptions {
   jobDir?: string
   timeoutMs?: number
   node?: string
+  /**
+   * The step process's niceness (os.setPriority). Fan-out runs lower it for hundreds of steps so
+   * the in-process emulator, standing in for STS on machines of its own, is not starved of CPU.
+   */
+  priority?: number
 }
 
 /** A temporary job folder with HOME, RUNNER_TEMP and a workspace. */
@@ -120,7 +125,8 @@ async function runStepIn(jobDir: string, entry: string, options: StepOptions): P
     options.node ?? ACTION_NODE,
     [entry],
     env,
-    options.timeoutMs ?? 60_000
+    options.timeoutMs ?? 60_000,
+    options.priority
   )
   const durationMs = performance.now() - started
   const lines = stdout.split('\n').filter(line => line !== '')
@@ -258,10 +264,12 @@ export function spawnCollect(
   command: string,
   args: string[],
   env: Record<string, string>,
-  timeoutMs: number
+  timeoutMs: number,
+  priority?: number
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    if (priority !== undefined && child.pid !== undefined) setPriority(child.pid, priority)
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))
