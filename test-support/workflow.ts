@@ -11,6 +11,7 @@ import { parse } from 'yaml'
 export type ExpressionContext = Record<string, string>
 
 export interface PlannedStep {
+  id?: string
   name: string
   uses?: string
   run?: string
@@ -160,6 +161,7 @@ function planLeg(
     if (!isMapping(step)) throw new Error(`${id}: step ${index + 1} is not a mapping`)
     const inputs = isMapping(step.with) ? step.with : {}
     return {
+      id: typeof step.id === 'string' ? step.id : undefined,
       name: typeof step.name === 'string' ? evaluate(step.name) : '',
       uses: typeof step.uses === 'string' ? step.uses : undefined,
       run: typeof step.run === 'string' ? evaluate(step.run.trim()) : undefined,
