@@ -3,9 +3,11 @@
  * committed bundle: its `include:` entries expanded into legs, the legs run side by side as the
  * runner runs them (each its own job folder, processes and env/output files), and the real AWS CLI
  * in each leg must be that leg's account. One more leg with a wrong role ARN for its account shows
- * allowed-account-ids refusing it with nothing exported.
+ * allowed-account-ids refusing it with nothing exported. Also the emulator's connection counter
+ * that `npm run load -- --matrix` reports.
  */
 import { existsSync, rmSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { SEED, startEmulator, type Emulator } from '../../test-support/emulator/index.js'
 import {
@@ -176,3 +178,33 @@ test('each leg of the sample matrix is its own account; a wrong role for an acco
     idToken: runs.length
   })
 }, 90_000)
+
+/** Polls `check` every 10 ms, up to 2 s (connection events reach the server asynchronously). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise(r => setTimeout(r, 10))
+}
+
+test('the emulator counts the connections it holds at once', async () => {
+  emu.resetStats()
+  const sockets: Socket[] = await Promise.all(
+    Array.from(
+      { length: 5 },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(emu.port, '127.0.0.1', () => resolve(socket))
+          socket.on('error', reject)
+        })
+    )
+  )
+  await until(() => emu.stats().connections.open === 5)
+  expect(emu.stats().connections).toEqual({ open: 5, peak: 5 })
+  sockets.slice(0, 3).forEach(socket => socket.destroy())
+  await until(() => emu.stats().connections.open === 2)
+  expect(emu.stats().connections).toEqual({ open: 2, peak: 5 })
+  // A reset restarts the peak from what is still open.
+  emu.resetStats()
+  expect(emu.stats().connections).toEqual({ open: 2, peak: 2 })
+  sockets.forEach(socket => socket.destroy())
+  await until(() => emu.stats().connections.open === 0)
+  expect(emu.stats().connections.open).toBe(0)
+})
