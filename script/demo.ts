@@ -31,7 +31,8 @@ import {
 import { jobIds, planJob, type Leg, type PlannedJob } from '../test-support/workflow.js'
 
 const WORKFLOW = join(ROOT, '.github', 'workflows', 'example.yml')
-const STEP_TIMEOUT_MS = 20_000
+/** Per step; generous because every leg's AWS CLI starts at once, on however few cores. */
+const STEP_TIMEOUT_MS = 60_000
 
 /** What `${{ … }}` in the sample resolves to: the seed world's keys and roles, a run's context. */
 const SECRETS: Record<string, string> = {
@@ -186,7 +187,9 @@ async function runSteps(emu: Emulator, leg: Leg, jobDir: string): Promise<Omit<L
       log.header(cli.code === 0, name, performance.now() - started)
       log.body([`Run ${step.run}`, ...cli.stdout.split('\n').filter(Boolean)])
       log.body(stderrLines(cli.stderr))
-      if (cli.code !== 0) log.body([`Error: Process completed with exit code ${cli.code}.`])
+      if (cli.code === null)
+        log.body([`Error: The demo stopped the step after ${seconds(STEP_TIMEOUT_MS)}.`])
+      else if (cli.code !== 0) log.body([`Error: Process completed with exit code ${cli.code}.`])
       ok = cli.code === 0
     } else {
       throw new Error(`${leg.jobId}: the demo runs this action and one-line aws steps, not ${name}`)
