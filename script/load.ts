@@ -366,7 +366,10 @@ async function matrix(legs: number): Promise<void> {
     `attempts in the logs ${c.fromRetryLines} (${throttledRetries} retried after Throttling, ${otherRetries.length} after a failure on the leg's side)`
   )
   for (const line of [...new Set(otherRetries)].slice(0, 5)) console.log(`  ${line}`)
-  console.log(`ID-token requests    ${report.idTokenRequests}`)
+  console.log(
+    `ID-token requests    ${report.idTokenRequests} at the emulator for ${legs} legs; ${tokenLines.length} log lines about the token other than the assume line`
+  )
+  for (const line of [...new Set(tokenLines)].slice(0, 3)) console.log(`  ${line}`)
   console.log(
     `attempts per leg     min ${a.min}, mean ${a.mean}, max ${a.max}; histogram ${JSON.stringify(a.histogram)}`
   )
