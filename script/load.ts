@@ -294,7 +294,7 @@ async function matrix(legs: number): Promise<void> {
     return problem ? { ...record, problem } : { ...record, ok: true }
   })
 
-  // Lines about the ID token other than the assume line: retries of the token request, re-fetches.
+  // Lines about the ID token: retries of the token request, re-fetches of an expiring token.
   const tokenLines = results.flatMap(r =>
     r.lines.filter(line => /ID token/.test(line) && !STS_RETRY_LINE.test(line))
   )
@@ -367,7 +367,7 @@ async function matrix(legs: number): Promise<void> {
   )
   for (const line of [...new Set(otherRetries)].slice(0, 5)) console.log(`  ${line}`)
   console.log(
-    `ID-token requests    ${report.idTokenRequests} at the emulator for ${legs} legs; ${tokenLines.length} log lines about the token other than the assume line`
+    `ID-token requests    ${report.idTokenRequests} at the emulator for ${legs} legs; ${tokenLines.length} ID-token retry lines in the legs' logs`
   )
   for (const line of [...new Set(tokenLines)].slice(0, 3)) console.log(`  ${line}`)
   console.log(

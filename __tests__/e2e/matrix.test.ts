@@ -3,8 +3,9 @@
  * committed bundle: its `include:` entries expanded into legs, the legs run side by side as the
  * runner runs them (each its own job folder, processes and env/output files), and the real AWS CLI
  * in each leg must be that leg's account. One more leg with a wrong role ARN for its account shows
- * allowed-account-ids refusing it with nothing exported. Also the emulator's connection counter
- * that `npm run load -- --matrix` reports.
+ * allowed-account-ids refusing it with nothing exported. Also: how the access-keys matrix expands
+ * from its repository variable, and the emulator's connection counter that
+ * `npm run load -- --matrix` reports.
  */
 import { existsSync, rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
@@ -207,4 +208,46 @@ test('the emulator counts the connections it holds at once', async () => {
   sockets.forEach(socket => socket.destroy())
   await until(() => emu.stats().connections.open === 0)
   expect(emu.stats().connections.open).toBe(0)
+})
+
+test('the access-keys matrix takes its legs from the repository variable, and is skipped without it', () => {
+  const targets = [
+    {
+      account: '012345678901',
+      role: 'arn:aws:iam::012345678901:role/ci-deploy',
+      region: 'eu-west-1'
+    },
+    { account: SEED.accounts.cross, role: `arn:aws:iam::${SEED.accounts.cross}:role/ci-deploy` }
+  ]
+  const context = {
+    'github.run_id': RUN_ID,
+    'vars.AWS_DEPLOY_TARGETS': JSON.stringify(targets),
+    'secrets.AWS_ACCESS_KEY_ID': SEED.user.accessKeyId,
+    'secrets.AWS_SECRET_ACCESS_KEY': SEED.user.secretAccessKey,
+    'secrets.AWS_ROLE_EXTERNAL_ID': 'an-external-id'
+  }
+  const job = planJob(WORKFLOW, 'matrix-access-keys', context)
+  expect(job).toMatchObject({ skipped: false, failFast: false })
+  expect(
+    job.legs.map(leg => ({ name: leg.name, group: leg.concurrency, inputs: actionInputs(leg) }))
+  ).toEqual(
+    targets.map(t => ({
+      name: `Deploy with access keys to ${t.account}`,
+      group: `deploy-${t.account}`,
+      inputs: {
+        'aws-access-key-id': SEED.user.accessKeyId,
+        'aws-secret-access-key': SEED.user.secretAccessKey,
+        'role-to-assume': t.role,
+        'role-external-id': 'an-external-id',
+        'role-session-name': `gha-${RUN_ID}-${t.account}`,
+        'role-duration-seconds': '900',
+        // An entry without a region gives an empty input, as GitHub evaluates a missing key.
+        'aws-region': t.region ?? '',
+        'allowed-account-ids': t.account
+      }
+    }))
+  )
+  expect(
+    planJob(WORKFLOW, 'matrix-access-keys', { ...context, 'vars.AWS_DEPLOY_TARGETS': '' })
+  ).toMatchObject({ skipped: true, legs: [] })
 })
