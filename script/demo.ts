@@ -1,16 +1,25 @@
 /**
- * `npm run demo`: the two jobs of .github/workflows/example.yml as a run of them reads in the
- * Actions UI, against the loopback emulator (STS, S3 and GitHub's ID-token endpoint). Each job runs
+ * `npm run demo`: every job of .github/workflows/example.yml as a run of it reads in the Actions
+ * UI, against the loopback emulator (STS, S3 and GitHub's ID-token endpoint). Matrix jobs are
+ * expanded into their legs, and every leg of every job runs side by side, as GitHub runs them: each
+ * in its own job folder, each step a process of its own with its own env/output files. A leg runs
  * the committed bundle as the runner runs it (inputs from the workflow's `with:` plus action.yml's
  * defaults, and sts-endpoint pointing at the emulator), then the workflow's AWS CLI steps with the
- * job's environment, then the post step. Exits 1 if any step failed. Loopback only.
+ * leg's environment, then the post step. Each matrix ends with one line per leg: account, assumed
+ * ARN, time. One leg of the access-keys matrix names a role that does not trust the caller, to show
+ * how a failing leg reads; the demo exits 1 if any other step failed. Loopback only.
+ *
+ *   npm run demo [-- --job <id>]
  */
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { SEED, startEmulator, type Emulator } from '../test-support/emulator/index.js'
+import { KEYS_MATRIX, keysMatrixWorld } from '../test-support/matrix-worlds.js'
 import {
   AWS_CLI,
   awsCli,
+  errorMessage,
+  errorTitle,
   githubContext,
   MAIN_ENTRY,
   newJobDir,
@@ -19,17 +28,18 @@ import {
   runStep,
   type StepResult
 } from '../test-support/runner.js'
+import { jobIds, planJob, type Leg, type PlannedJob } from '../test-support/workflow.js'
 
 const WORKFLOW = join(ROOT, '.github', 'workflows', 'example.yml')
-/** Printed in this order: access keys first, then the recommended OIDC job. */
-const JOBS = ['access-keys', 'oidc']
-const STEP_TIMEOUT_MS = 20_000
+/** Per step; generous because every leg's AWS CLI starts at once, on however few cores. */
+const STEP_TIMEOUT_MS = 60_000
 
 /** What `${{ … }}` in the sample resolves to: the seed world's keys and roles, a run's context. */
 const SECRETS: Record<string, string> = {
   AWS_ACCESS_KEY_ID: SEED.user.accessKeyId,
   AWS_SECRET_ACCESS_KEY: SEED.user.secretAccessKey,
-  AWS_ASSUME_ROLE_ARN: SEED.roles.deploy
+  AWS_ASSUME_ROLE_ARN: SEED.roles.deploy,
+  AWS_ROLE_EXTERNAL_ID: KEYS_MATRIX.externalId
 }
 /** The run the runner's context describes (runStep sets GITHUB_RUN_ID; the attempt is ours). */
 const RUN_ID = githubContext(ROOT).GITHUB_RUN_ID ?? '1'
@@ -37,80 +47,20 @@ const RUN_ATTEMPT = '1'
 const CONTEXT: Record<string, string> = {
   ...Object.fromEntries(Object.entries(SECRETS).map(([name, value]) => [`secrets.${name}`, value])),
   'vars.AWS_ROLE_ARN': SEED.roles.githubDeploy,
+  // The access-keys matrix's accounts, as the repository variable would hold them.
+  'vars.AWS_DEPLOY_TARGETS': JSON.stringify(KEYS_MATRIX.entries),
   'github.run_id': RUN_ID,
   'github.run_attempt': RUN_ATTEMPT
 }
 
-interface WorkflowStep {
-  name: string
-  uses?: string
-  run?: string
-  with: Array<[string, string]>
+/** Whether a `uses:` names this action: `./` in this repository, `<owner>/…@ref` once copied. */
+function isThisAction(uses: string | undefined): boolean {
+  return uses === './' || /^[\w.-]+\/assume-aws-role-action(@|$)/.test(uses ?? '')
 }
 
-interface WorkflowJob {
-  id: string
-  name: string
-  /** `permissions: id-token: write`: the runner hands the job an ID-token request URL and token. */
-  idToken: boolean
-  steps: WorkflowStep[]
-}
-
-/**
- * One job of the sample, read from the file so the demo shows what the sample says. Reads the
- * subset of YAML the sample uses (block mappings, `- ` step items, one-line scalars) and fails
- * loudly on anything else rather than guess.
- */
-function readJob(file: string, id: string): WorkflowJob {
-  const lines = readFileSync(file, 'utf8').split('\n')
-  const start = lines.indexOf(`  ${id}:`)
-  if (start < 0) throw new Error(`${relative(ROOT, file)} has no job ${id}`)
-  const end = lines.findIndex((line, i) => i > start && /^ {0,2}[^\s#]/.test(line))
-  const body = lines.slice(start + 1, end < 0 ? undefined : end)
-  const job: WorkflowJob = { id, name: id, idToken: false, steps: [] }
-  let inWith = false
-  for (const line of body) {
-    if (/^\s*(#.*)?$/.test(line)) continue
-    const jobKey = /^ {4}name:\s*(.*)$/.exec(line)
-    if (jobKey) job.name = scalar(jobKey[1] ?? '')
-    if (/^ {6}id-token:\s*write\b/.test(line)) job.idToken = true
-    const stepKey = /^ {6}- ([\w-]+):\s*(.*)$/.exec(line) ?? /^ {8}([\w-]+):\s*(.*)$/.exec(line)
-    if (stepKey) {
-      if (line.startsWith('      - ')) job.steps.push({ name: '', with: [] })
-      const step = job.steps.at(-1)
-      const [, key = '', value = ''] = stepKey
-      inWith = key === 'with'
-      if (!step) throw new Error(`${id}: a step key outside steps: ${line.trim()}`)
-      if (key === 'name') step.name = scalar(value)
-      if (key === 'uses') step.uses = scalar(value)
-      if (key === 'run') {
-        if (/^[|>]/.test(value.trim())) throw new Error(`${id}: the demo runs one-line run: only`)
-        step.run = scalar(value)
-      }
-      continue
-    }
-    const input = /^ {10}([\w-]+):\s*(.*)$/.exec(line)
-    const step = job.steps.at(-1)
-    if (input && inWith && step) step.with.push([input[1] ?? '', scalar(input[2] ?? '')])
-  }
-  if (job.steps.length === 0) throw new Error(`${id}: no steps found`)
-  return job
-}
-
-/** A one-line scalar: trailing comment and quotes removed. */
-function scalar(text: string): string {
-  const value = text.replace(/\s+#.*$/, '').trim()
-  return /^(['"]).*\1$/.test(value) ? value.slice(1, -1) : value
-}
-
-/** `${{ name }}` replaced from CONTEXT; anything else in an expression is an error. */
-function evaluate(text: string): string {
-  return text.replace(/\$\{\{\s*([\w.-]+)\s*\}\}/g, (_, name: string) => {
-    const value = CONTEXT[name]
-    if (value === undefined)
-      throw new Error(`the sample uses \${{ ${name} }}; the demo has no value`)
-    return value
-  })
+/** The leg the demo means to fail: its role's trust names another user. */
+function expectedToFail(leg: Leg): boolean {
+  return leg.matrix.account === KEYS_MATRIX.untrustingAccount
 }
 
 /** The job's masks: repository secrets from the start, then every ::add-mask:: a step issues. */
@@ -163,44 +113,54 @@ class JobLog {
   }
 }
 
-/** Runs one job in a folder of its own (HOME, workspace), removed after; ok when every step passed. */
-async function runJob(emu: Emulator, job: WorkflowJob): Promise<{ ok: boolean; log: string[] }> {
+/** What a leg did, for the matrix's closing lines. */
+interface LegResult {
+  leg: Leg
+  ok: boolean
+  log: string[]
+  ms: number
+  account?: string
+  arn?: string
+  /** The action step's error, when it failed. */
+  error?: string
+}
+
+/** Runs one leg in a folder of its own (HOME, workspace), removed after; ok when every step passed. */
+async function runLeg(emu: Emulator, leg: Leg): Promise<LegResult> {
   const jobDir = newJobDir()
+  const started = performance.now()
   try {
-    return await runSteps(emu, job, jobDir)
+    return { ...(await runSteps(emu, leg, jobDir)), ms: performance.now() - started }
   } finally {
     rmSync(jobDir, { recursive: true, force: true })
   }
 }
 
-/** The job's steps in order (skipped after a failure, as the runner does), then its post steps. */
-async function runSteps(
-  emu: Emulator,
-  job: WorkflowJob,
-  jobDir: string
-): Promise<{ ok: boolean; log: string[] }> {
+/** The leg's steps in order (skipped after a failure, as the runner does), then its post steps. */
+async function runSteps(emu: Emulator, leg: Leg, jobDir: string): Promise<Omit<LegResult, 'ms'>> {
   const masks = new Masks()
   const log = new JobLog(masks)
-  log.line(`━━ Job: ${job.name} (${job.id}) ━━`)
+  log.line(`━━ Job: ${leg.name} (${leg.jobId}) ━━`)
   masks.add(...Object.values(SECRETS))
   let jobEnv: Record<string, string> = { GITHUB_RUN_ATTEMPT: RUN_ATTEMPT }
-  if (job.idToken) {
+  if (leg.idToken) {
     jobEnv.ACTIONS_ID_TOKEN_REQUEST_URL = emu.oidcRequestUrl
     jobEnv.ACTIONS_ID_TOKEN_REQUEST_TOKEN = emu.oidcRequestToken
     masks.add(emu.oidcRequestToken)
   }
   let ok = true
+  let action: StepResult | undefined
   const posts: Array<{ name: string; main: StepResult }> = []
 
-  for (const step of job.steps) {
+  for (const step of leg.steps) {
     if (step.uses?.startsWith('actions/checkout')) continue // the demo runs from this checkout
     const name = step.name || step.run || step.uses || 'step'
     if (!ok) {
       log.header('skipped', name)
       continue
     }
-    if (step.uses === './') {
-      const given = Object.fromEntries(step.with.map(([key, value]) => [key, evaluate(value)]))
+    if (isThisAction(step.uses)) {
+      const given = Object.fromEntries(step.with)
       given['sts-endpoint'] = emu.url
       const result = await runStep(MAIN_ENTRY, {
         inputs: given,
@@ -211,25 +171,28 @@ async function runSteps(
       masks.add(...result.masks)
       log.header(result.code === 0, name, result.durationMs)
       log.body([
-        'Run ./',
+        `Run ${step.uses ?? ''}`,
         '  with:',
         ...Object.entries(given).map(([key, value]) => `    ${key}: ${value}`)
       ])
       log.body([...result.log, ...stderrLines(result.stderr)])
       jobEnv = { ...jobEnv, ...result.env }
       posts.unshift({ name, main: result })
+      action ??= result
       ok = result.code === 0
-    } else if (step.run?.startsWith('aws ')) {
+    } else if (step.run?.startsWith('aws ') && !step.run.includes('\n')) {
       const started = performance.now()
       const args = step.run.split(/\s+/).slice(1)
       const cli = await awsCli(args, jobEnv, emu.url, { jobDir, timeoutMs: STEP_TIMEOUT_MS })
       log.header(cli.code === 0, name, performance.now() - started)
       log.body([`Run ${step.run}`, ...cli.stdout.split('\n').filter(Boolean)])
       log.body(stderrLines(cli.stderr))
-      if (cli.code !== 0) log.body([`Error: Process completed with exit code ${cli.code}.`])
+      if (cli.code === null)
+        log.body([`Error: The demo stopped the step after ${seconds(STEP_TIMEOUT_MS)}.`])
+      else if (cli.code !== 0) log.body([`Error: Process completed with exit code ${cli.code}.`])
       ok = cli.code === 0
     } else {
-      throw new Error(`${job.id}: the demo cannot run step ${JSON.stringify(name)}`)
+      throw new Error(`${leg.jobId}: the demo runs this action and one-line aws steps, not ${name}`)
     }
   }
 
@@ -242,31 +205,91 @@ async function runSteps(
   }
   log.line(ok ? '✓ Job succeeded' : '✗ Job failed')
   log.line()
-  return { ok, log: log.lines }
+  // The annotation's title is the one-line reason; the message below it says the fix.
+  const error =
+    action && action.code !== 0 ? (errorTitle(action) ?? errorMessage(action)) : undefined
+  return {
+    leg,
+    ok,
+    log: log.lines,
+    account: action?.outputs['aws-account-id'],
+    arn: action?.outputs['authenticated-arn'],
+    error: error === undefined ? undefined : masks.apply(error)
+  }
+}
+
+/**
+ * A matrix's closing lines: how GitHub planned it, then one line per leg. Legs sharing a
+ * concurrency group would wait for each other on GitHub, which the demo does not model.
+ */
+function matrixSummary(job: PlannedJob, results: LegResult[]): string[] {
+  const failed = results.filter(r => !r.ok).length
+  const lines = [
+    `━━ Matrix ${job.id}: ${results.length} legs side by side, fail-fast: ${job.failFast}, ` +
+      `${results.length - failed} succeeded, ${failed} failed ━━`
+  ]
+  for (const r of results) {
+    const account = r.leg.matrix.account ?? r.account ?? '?'
+    const what = r.ok
+      ? (r.arn ?? '(no authenticated-arn output)')
+      : `failed: ${r.error ?? 'a step failed'}`
+    const group = r.leg.concurrency ? `  [concurrency ${r.leg.concurrency}]` : ''
+    lines.push(`  ${r.ok ? '✓' : '✗'} ${account}  ${what}  ${seconds(r.ms)}${group}`)
+  }
+  lines.push('')
+  return lines
+}
+
+function checkConcurrency(job: PlannedJob): void {
+  const groups = job.legs.flatMap(leg => (leg.concurrency ? [leg.concurrency] : []))
+  const repeated = groups.find((group, i) => groups.indexOf(group) !== i)
+  if (repeated)
+    throw new Error(`${job.id}: two legs share concurrency group ${repeated}; on GitHub they wait`)
 }
 
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`)
 }
 
+/** `--job <id>` limits the demo to one job of the sample. */
+function selectedJobs(): string[] {
+  const all = jobIds(WORKFLOW)
+  const index = process.argv.indexOf('--job')
+  if (index === -1) return all
+  const id = process.argv[index + 1] ?? ''
+  if (!all.includes(id)) throw new Error(`--job must be one of ${all.join(', ')} (got "${id}")`)
+  return [id]
+}
+
 async function main(): Promise<number> {
-  const jobs = JOBS.map(id => readJob(WORKFLOW, id))
-  const emu = await startEmulator()
+  const jobs = selectedJobs().map(id => planJob(WORKFLOW, id, CONTEXT))
+  jobs.forEach(checkConcurrency)
+  const emu = await startEmulator({ world: keysMatrixWorld() })
   try {
     out(`Workflow ${relative(ROOT, WORKFLOW)}, bundles from dist/, AWS CLI ${AWS_CLI}`)
     out(`AWS calls go to the loopback emulator at ${emu.url} (sts-endpoint, --endpoint-url).`)
     out()
-    // The jobs have no `needs:`, so GitHub runs them side by side; so does the demo.
+    // No job has `needs:`, so GitHub runs every job, and every leg of a matrix, side by side.
     const started = performance.now()
-    const results = await Promise.all(jobs.map(job => runJob(emu, job)))
-    for (const { log } of results) log.forEach(line => out(line))
-    const failed = results.filter(result => !result.ok).length
-    out(
-      failed === 0
-        ? `Run succeeded: ${results.length} jobs in ${seconds(performance.now() - started)}`
-        : `Run failed: ${failed} of ${results.length} jobs`
+    const results = await Promise.all(
+      jobs.map(job => Promise.all(job.legs.map(leg => runLeg(emu, leg))))
     )
-    return failed === 0 ? 0 : 1
+    jobs.forEach((job, i) => {
+      const legs = results[i] ?? []
+      if (job.skipped) out(`▷ Job ${job.id} skipped (its if: is false)\n`)
+      for (const { log } of legs) log.forEach(line => out(line))
+      if (job.hasMatrix && legs.length > 0) matrixSummary(job, legs).forEach(line => out(line))
+    })
+    const all = results.flat()
+    const unexpected = all.filter(r => r.ok === expectedToFail(r.leg))
+    const summary = `${all.length} legs of ${jobs.length} jobs in ${seconds(performance.now() - started)}`
+    const failedAsMeant = all.filter(r => !r.ok && expectedToFail(r.leg)).map(r => r.leg.name)
+    out(
+      unexpected.length === 0
+        ? `Run as expected: ${summary}; ${failedAsMeant.length ? `failed as meant: ${failedAsMeant.join(', ')}` : 'all succeeded'}`
+        : `Run failed: ${unexpected.map(r => `${r.leg.name} ${r.ok ? 'succeeded' : 'failed'}`).join(', ')} (${summary})`
+    )
+    return unexpected.length === 0 ? 0 : 1
   } finally {
     await emu.close()
   }

@@ -10,7 +10,7 @@ import { Evaluator, Lexer, Parser, data } from '@actions/expressions'
 import { truthy } from '@actions/expressions/result'
 import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { setPriority, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
@@ -73,6 +73,11 @@ export interface StepOptions {
   allowUnexpectedInputs?: boolean
   /** The job's masker so far (masks registered by earlier steps). */
   masker?: SecretMasker
+  /**
+   * The step process's niceness (os.setPriority). Fan-out runs lower it for hundreds of steps so
+   * the in-process emulator, standing in for STS on machines of its own, is not starved of CPU.
+   */
+  priority?: number
 }
 
 /** A temporary job folder with HOME, RUNNER_TEMP and a workspace. */
@@ -190,7 +195,8 @@ async function runStepIn(jobDir: string, entry: string, options: StepOptions): P
     [entry],
     env,
     options.timeoutMs ?? 60_000,
-    cwd
+    cwd,
+    options.priority
   )
   const durationMs = performance.now() - started
   const lines = stdout.split('\n').filter(line => line !== '')
@@ -414,10 +420,12 @@ export function spawnCollect(
   args: string[],
   env: Record<string, string>,
   timeoutMs: number,
-  cwd?: string
+  cwd?: string,
+  priority?: number
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    if (priority !== undefined && child.pid !== undefined) setPriority(child.pid, priority)
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', chunk => (stdout += chunk))

@@ -500,7 +500,11 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
   })
   server.on('connection', socket => {
     sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
+    stats.connectionOpened()
+    socket.on('close', () => {
+      sockets.delete(socket)
+      stats.connectionClosed()
+    })
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -23,6 +23,12 @@ export interface EmulatorStats {
   faults: Record<FaultKind, number>
   /** Error responses by AWS error code (faults included). */
   errors: Record<string, number>
+  /**
+   * TCP connections from clients (control endpoints included): open now, and the most open at
+   * once since start or the last reset. Fan-out runs read `peak` to see how many legs were in
+   * flight together.
+   */
+  connections: { open: number; peak: number }
 }
 
 /** One request as the emulator understood it: parsed parameters plus how it was answered. */
@@ -87,7 +93,8 @@ function emptyStats(): EmulatorStats {
       idTokenFailure: 0,
       bareError: 0
     },
-    errors: {}
+    errors: {},
+    connections: { open: 0, peak: 0 }
   }
 }
 
@@ -118,12 +125,25 @@ export class StatsRecorder {
     this.counters.errors[code] = (this.counters.errors[code] ?? 0) + 1
   }
 
+  connectionOpened(): void {
+    const c = this.counters.connections
+    c.open++
+    c.peak = Math.max(c.peak, c.open)
+  }
+
+  connectionClosed(): void {
+    this.counters.connections.open--
+  }
+
   snapshot(): EmulatorStats {
     return structuredClone(this.counters)
   }
 
   reset(): void {
+    const { open } = this.counters.connections
     this.counters = emptyStats()
+    // Sockets open across a reset still count: the peak restarts from what is open now.
+    this.counters.connections = { open, peak: open }
     this.last.clear()
     this.log.length = 0
   }
