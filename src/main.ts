@@ -49,6 +49,7 @@ export async function run(): Promise<void> {
   // Mask the source secrets before anything else runs: nothing can print them after this.
   maskSecret(getInput('aws-secret-access-key'))
   maskSecret(getInput('aws-session-token'))
+  maskAccountsEarly()
 
   const context = readRunContext()
   const record: AttemptRecord = {}
@@ -138,6 +139,19 @@ async function obtainSessions(
   return { outcome, profiles }
 }
 
+/**
+ * mask-aws-account-id before the inputs are even validated: an error about role-to-assume quotes
+ * it, account included. Any value other than false counts here (an invalid one fails later, with
+ * the accounts already masked).
+ */
+function maskAccountsEarly(): void {
+  const wanted = getInput('mask-aws-account-id')
+  if (wanted === '' || /^false$/i.test(wanted)) return
+  for (const name of ['role-to-assume', 'role-profiles', 'allowed-account-ids']) {
+    for (const [account] of getInput(name).matchAll(/\d{12}/g)) maskSecret(account)
+  }
+}
+
 /** With mask-aws-account-id, the account in the role ARN is masked before any line can show it. */
 function maskAccountOfRole(settings: Settings): void {
   if (!settings.maskAccountId) return
@@ -185,7 +199,9 @@ async function reportFailure(
   })
   const prefix = record.profile ? `Profile ${record.profile}: ` : ''
   setFailed(redact(prefix + diagnosis.message), { title: redact(prefix + diagnosis.title) })
-  if (isDebug() && cause instanceof Error && cause.stack) debug(redact(cause.stack))
+  if (isDebug() && cause instanceof Error && cause.stack) {
+    for (const line of redact(cause.stack).split('\n')) debug(line)
+  }
   try {
     await appendSummary(redact(diagnosis.details))
   } catch {
