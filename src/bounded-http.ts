@@ -69,12 +69,16 @@ function boundedAttempt(
   // caller's abort (which is permanent); the caller's abort still passes through.
   const controller = new AbortController()
   const outer = options.abortSignal as AbortSignal | undefined
-  const forward = (): void => controller.abort(outer?.reason)
+  let body: Transform | undefined
+  const forward = (): void => {
+    controller.abort(outer?.reason)
+    // A body being read ends with the caller's abort too, not with whatever the socket reports.
+    body?.destroy(Object.assign(new Error('The request was aborted.'), { name: 'AbortError' }))
+  }
   if (outer?.aborted) forward()
   else outer?.addEventListener?.('abort', forward, { once: true })
 
   return new Promise<Handled>((resolve, reject) => {
-    let body: Transform | undefined
     let settled = false
     const finish = (): void => {
       clearTimeout(timer)

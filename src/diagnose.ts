@@ -88,7 +88,9 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
       `${error.message} Nothing was exported or written. Check sts-endpoint and the proxy.`
     )
   }
-  if (failure.timeoutMs !== undefined && (name === 'AbortError' || name === 'TimeoutError')) {
+  // The step's deadline fired: whatever the call reported as it was cut (an abort, a body cut
+  // short), running out of time is the cause.
+  if (failure.timeoutMs !== undefined) {
     const seconds = Math.round(failure.timeoutMs / 1000)
     return simple(
       'Timed out',
@@ -175,9 +177,11 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
       `STS answered HTTP ${status} with a body that is not a valid STS answer (${cut(name, 100)}), on every attempt. Check sts-endpoint and the proxy: something other than STS may be answering.`
     )
   }
+  // An error code is a word; anything else a server sent there is not repeated.
+  const code = /^[\w.-]{1,64}$/.test(name) ? name : 'unreadable error code'
   return simple(
-    `STS call failed: ${cut(name, 100)}`,
-    `${cut(name, 100)}${status ? ` (HTTP ${status})` : ''}: ${cut(message, MAX_SERVER_TEXT)}`
+    `STS call failed: ${code}`,
+    `${code}${status ? ` (HTTP ${status})` : ''}: ${cut(message, MAX_SERVER_TEXT)}`
   )
 }
 

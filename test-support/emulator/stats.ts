@@ -85,7 +85,8 @@ function emptyStats(): EmulatorStats {
       malformedBody: 0,
       missingCredentials: 0,
       idTokenFailure: 0,
-      bareError: 0
+      bareError: 0,
+      hostile: 0
     },
     errors: {}
   }
