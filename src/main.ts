@@ -173,7 +173,7 @@ function startDeadline(timeoutMs: number | undefined): AbortSignal {
     process.exit(1)
   }, timeoutMs + EXIT_GRACE_MS).unref()
   // Counted from the start of the process, as the person who set action-timeout-s would count.
-  return AbortSignal.timeout(Math.max(0, timeoutMs - performance.now()))
+  return AbortSignal.timeout(Math.max(0, Math.floor(timeoutMs - performance.now())))
 }
 
 async function reportFailure(

@@ -220,7 +220,7 @@ const CASES: Case[] = [
     name: '500 whose <Code> holds a line break and commands',
     hostile: { kind: 'codeInjection' },
     inputs: FEW_ATTEMPTS,
-    title: /^STS call failed: InternalFailure/,
+    title: /^STS call failed: unreadable error code$/,
     deadlineMs: 8_000
   },
   {
