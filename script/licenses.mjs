@@ -6,9 +6,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
-const statsFiles = process.argv.slice(2)
-if (statsFiles.length === 0) {
-  console.error('usage: node script/licenses.mjs <ncc stats.json>...')
+// `--check FILE`: instead of writing, fail unless FILE lists every bundled package at its version.
+const args = process.argv.slice(2)
+const checkIndex = args.indexOf('--check')
+const checkFile = checkIndex === -1 ? undefined : args.splice(checkIndex, 2)[1]
+const statsFiles = args
+if (statsFiles.length === 0 || (checkIndex !== -1 && !checkFile)) {
+  console.error('usage: node script/licenses.mjs [--check licenses.txt] <ncc stats.json>...')
   process.exit(2)
 }
 
@@ -42,6 +46,22 @@ if (dirs.size === 0) {
   process.exit(1)
 }
 
+if (checkFile) {
+  const listed = new Set(readFileSync(checkFile, 'utf8').split('\n'))
+  const unlisted = [...dirs]
+    .map(dir => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')))
+    .map(meta => `${meta.name}@${meta.version}`)
+    .filter(entry => !listed.has(entry))
+  if (unlisted.length > 0) {
+    console.error(
+      `${checkFile} lacks bundled packages: ${unlisted.join(', ')}. Run 'npm run build'.`
+    )
+    process.exit(1)
+  }
+  console.log(`${checkFile} lists all ${dirs.size} bundled packages.`)
+  process.exit(0)
+}
+
 const missing = []
 for (const dir of [...dirs].sort((a, b) => a.localeCompare(b))) {
   const meta = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
@@ -49,7 +69,9 @@ for (const dir of [...dirs].sort((a, b) => a.localeCompare(b))) {
     ? readdirSync(dir).find(file => /^(licen[cs]e|copying)(\..*)?$/i.test(file))
     : undefined
   if (!meta.license && !licenceFile) missing.push(meta.name)
-  const text = licenceFile ? readFileSync(join(dir, licenceFile), 'utf8').trim() : '(no licence file)'
+  const text = licenceFile
+    ? readFileSync(join(dir, licenceFile), 'utf8').trim()
+    : '(no licence file)'
   process.stdout.write(`${meta.name}@${meta.version}\n${meta.license ?? 'UNKNOWN'}\n${text}\n\n`)
 }
 if (missing.length > 0) {

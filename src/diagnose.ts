@@ -9,7 +9,7 @@ import type { RunContext } from './github-context.js'
 import type { AttemptRecord } from './assume.js'
 import { BadAnswerError } from './answers.js'
 import { AttemptTimeoutError, ResponseTooLargeError } from './bounded-http.js'
-import { markdownText } from './log-text.js'
+import { markdownCode, markdownText } from './log-text.js'
 import { accountOfArn, isStsArn } from './rules/arn.js'
 import { isAwsRegion, partitionOfRegion } from './rules/region.js'
 import { AccountNotAllowedError } from './rules/allowed-accounts.js'
@@ -283,7 +283,7 @@ function webIdentityDenied(failure: FailureContext): Diagnosis {
     }
   }
   const claimRows = SHOWN_CLAIMS.filter(key => claims[key] !== undefined).map(
-    key => `| ${key} | ${markdownText(String(claims[key]))} |`
+    key => `| \`${key}\` | ${markdownCode(String(claims[key]))} |`
   )
   return {
     title: 'Not authorized to assume the role with this OIDC token',

@@ -29,3 +29,15 @@ export function neutralise(text: string): string {
 export function markdownText(text: string): string {
   return neutralise(text).replace(/[\\`*_[\]()#|<>!~&]/g, char => `\\${char}`)
 }
+
+/**
+ * One outside value as a code span (shown as is), for table cells: on one line, `|` escaped (GFM
+ * honours `\|` inside code spans in tables); a value holding a backtick, which would end the span,
+ * falls back to `markdownText`.
+ */
+export function markdownCode(text: string): string {
+  const line = neutralise(text)
+  return line.includes('`') || line === ''
+    ? markdownText(line)
+    : `\`${line.replace(/\|/g, '\\|')}\``
+}

@@ -23,7 +23,7 @@ import {
 } from '../support/runner-env.js'
 
 const runner = await import('../../src/runner.js')
-const { markdownText, neutralise } = await import('../../src/log-text.js')
+const { markdownCode, markdownText, neutralise } = await import('../../src/log-text.js')
 const { checkArn, checkCredentials, checkIdToken } = await import('../../src/answers.js')
 const { run } = await import('../../src/main.js')
 const { run: cleanup } = await import('../../src/cleanup.js')
@@ -106,6 +106,8 @@ describe('every writer neutralises outside text', () => {
   test('neutralise shows each control character as an escape', () => {
     expect(neutralise('a\nb\r\tc\u001b\u2028')).toBe('a\\nb\\r\\tc\\u001b\\u2028')
     expect(markdownText('a|b`c<d>')).toBe('a\\|b\\`c\\<d\\>')
+    expect(markdownCode('arn:aws:x|y\nz')).toBe('`arn:aws:x\\|y\\nz`')
+    expect(markdownCode('a`b')).toBe('a\\`b')
   })
 })
 
