@@ -104,6 +104,8 @@ function boundedAttempt(
         if (declared > maxBytes) {
           finish()
           controller.abort()
+          // Not read at all: the socket goes, so no byte of it is buffered.
+          ;(source as { destroy?: () => void } | undefined)?.destroy?.()
           reject(new ResponseTooLargeError(bounds.endpoint, maxBytes))
           return
         }
