@@ -174,22 +174,19 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
     // The text of a parse failure can quote the answer; it is not shown.
     return simple(
       'STS sent an answer that could not be read',
-      `STS answered HTTP ${status} with a body that is not a valid STS answer (${cut(name, 100)}), on every attempt. Check sts-endpoint and the proxy: something other than STS may be answering.`
+      `STS answered HTTP ${status} with a body that is not a valid STS answer (${errorCode(name)}), on every attempt. Check sts-endpoint and the proxy: something other than STS may be answering.`
     )
   }
-  // An error code is a word; anything else a server sent there is not repeated.
-  const code = /^[\w.-]{1,64}$/.test(name) ? name : 'unreadable error code'
+  const code = errorCode(name)
   return simple(
     `STS call failed: ${code}`,
-    `${code}${status ? ` (HTTP ${status})` : ''}: ${cut(message, MAX_SERVER_TEXT)}`
+    `${code}${status ? ` (HTTP ${status})` : ''}: ${message}`
   )
 }
 
-/** How much of a server's error message is shown; real ones are one sentence. */
-const MAX_SERVER_TEXT = 500
-
-function cut(text: string, limit: number): string {
-  return text.length > limit ? `${text.slice(0, limit)}…` : text
+/** An error code is a word; anything else a server sent in its place is not repeated. */
+function errorCode(name: string): string {
+  return /^[\w.-]{1,64}$/.test(name) ? name : 'unreadable error code'
 }
 
 function simple(title: string, message: string): Diagnosis {
@@ -324,7 +321,7 @@ function invalidIdentityToken(message: string, failure: FailureContext): Diagnos
         '```sh\n' +
           `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${providerArn} --client-id ${aud}` +
           '\n```',
-        `STS said: ${markdownText(cut(message, MAX_SERVER_TEXT))}`
+        `STS said: ${markdownText(message)}`
       ])
     }
   }
@@ -334,10 +331,7 @@ function invalidIdentityToken(message: string, failure: FailureContext): Diagnos
     return {
       title,
       message: text,
-      details: section(title, [
-        markdownText(text),
-        `STS said: ${markdownText(cut(message, MAX_SERVER_TEXT))}`
-      ])
+      details: section(title, [markdownText(text), `STS said: ${markdownText(message)}`])
     }
   }
   const fix = `Account ${account} has no IAM OIDC identity provider for ${issuer}. Create it once: aws iam create-open-id-connect-provider --url ${issuer} --client-id-list sts.amazonaws.com`
@@ -349,7 +343,7 @@ function invalidIdentityToken(message: string, failure: FailureContext): Diagnos
       markdownText(
         `Its ARN will be ${providerArn}, which the role trust policy names as its Federated principal.`
       ),
-      `STS said: ${markdownText(cut(message, MAX_SERVER_TEXT))}`
+      `STS said: ${markdownText(message)}`
     ])
   }
 }

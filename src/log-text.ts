@@ -41,3 +41,8 @@ export function markdownCode(text: string): string {
     ? markdownText(line)
     : `\`${line.replace(/\|/g, '\\|')}\``
 }
+
+/** At most `limit` characters, marked with … when cut. Cut text only after redacting it. */
+export function clip(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text
+}

@@ -19,6 +19,7 @@ import {
   setFailed,
   setSecret
 } from './runner.js'
+import { clip } from './log-text.js'
 import { maskSecret, redact } from './secrets.js'
 import type { Settings } from './settings.js'
 
@@ -30,6 +31,10 @@ const CURRENT_CREDENTIALS = [
   'AWS_PROFILE',
   'AWS_DEFAULT_PROFILE'
 ]
+/** A server's error text can be long (up to the 1 MiB answer cap); real diagnoses are far shorter. */
+const MAX_ANNOTATION = 2_000
+const MAX_TITLE = 200
+const MAX_SUMMARY = 65_536
 /** After action-timeout-s, this much grace for aborted calls to unwind before the process exits. */
 const EXIT_GRACE_MS = 3_000
 
@@ -199,12 +204,15 @@ async function reportFailure(
     timeoutMs
   })
   const prefix = record.profile ? `Profile ${record.profile}: ` : ''
-  setFailed(redact(prefix + diagnosis.message), { title: redact(prefix + diagnosis.title) })
+  // Cut only after redaction: a secret cut in half would no longer be recognised.
+  setFailed(clip(redact(prefix + diagnosis.message), MAX_ANNOTATION), {
+    title: clip(redact(prefix + diagnosis.title), MAX_TITLE)
+  })
   if (isDebug() && cause instanceof Error && cause.stack) {
     for (const line of redact(cause.stack).split('\n')) debug(line)
   }
   try {
-    await appendSummary(redact(diagnosis.details))
+    await appendSummary(clip(redact(diagnosis.details), MAX_SUMMARY))
   } catch {
     // The summary is a courtesy; the annotation above already carries the cause.
   }
