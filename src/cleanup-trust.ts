@@ -40,7 +40,10 @@ export async function notOurFile(
     const stat = await lstat(full)
     if (!stat.isFile()) return 'it is not a regular file'
     if (process.getuid && stat.uid !== process.getuid()) return 'another user owns it'
-    if ((stat.mode & 0o077) !== 0) return 'others may read or write it'
+    // Windows reports no POSIX permissions (every file looks 0666); ownership is the runner's there.
+    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+      return 'others may read or write it'
+    }
   } catch (error) {
     if ((error as { code?: string }).code === 'ENOENT') return 'it does not exist'
     throw error

@@ -28,14 +28,18 @@ import {
 
 let emu: Emulator
 const rows: string[] = []
-/** A preload that records the step's peak RSS (KiB, from the kernel via resourceUsage) at exit. */
+/**
+ * A preload that records, at exit, the step's peak RSS (KiB, the kernel's figure through
+ * resourceUsage) and how long the process ran (performance.now(): from its start, as
+ * action-timeout-s counts), apart from the time the machine takes to spawn it.
+ */
 const probeDir = mkdtempSync(join(tmpdir(), 'rss-'))
 const PROBE = join(probeDir, 'peak-rss.mjs')
 writeFileSync(
   PROBE,
   [
     "import { writeFileSync } from 'node:fs'",
-    "process.on('exit', () => writeFileSync(process.env.PEAK_RSS_FILE, String(process.resourceUsage().maxRSS)))"
+    "process.on('exit', () => writeFileSync(process.env.PEAK_RSS_FILE, JSON.stringify({ maxRSS: process.resourceUsage().maxRSS, ms: performance.now() })))"
   ].join('\n')
 )
 
@@ -49,8 +53,8 @@ afterAll(async () => {
   console.log(
     [
       'Hostile servers (dist/index.js)',
-      '| case | outcome | STS requests | ID-token requests | time | peak RSS |',
-      '|---|---|---|---|---|---|',
+      '| case | outcome | STS requests | ID-token requests | process time | wall time | peak RSS |',
+      '|---|---|---|---|---|---|---|',
       ...rows
     ].join('\n')
   )
@@ -86,6 +90,8 @@ interface Case {
 interface Ran {
   result: StepResult
   rssMiB: number
+  /** How long the step's process ran, from its own start to its exit. */
+  processMs: number
   home: string
 }
 
@@ -128,14 +134,18 @@ async function runHostile(testCase: Case): Promise<Ran> {
       },
       timeoutMs: testCase.deadlineMs + 20_000
     })
-    const rssMiB = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : NaN
+    const probe = existsSync(rssFile)
+      ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; ms: number })
+      : { maxRSS: NaN, ms: NaN }
+    const rssMiB = probe.maxRSS / 1024
     const stats = emu.stats()
     rows.push(
-      `| ${testCase.name} | exit ${result.code}: ${errorTitle(result) ?? '(no error)'} | ${stats.AssumeRole + stats.AssumeRoleWithWebIdentity} | ${stats.idToken} | ${Math.round(result.durationMs)} ms | ${rssMiB.toFixed(1)} MiB |`
+      `| ${testCase.name} | exit ${result.code}: ${errorTitle(result) ?? '(no error)'} | ${stats.AssumeRole + stats.AssumeRoleWithWebIdentity} | ${stats.idToken} | ${Math.round(probe.ms)} ms | ${Math.round(result.durationMs)} ms | ${rssMiB.toFixed(1)} MiB |`
     )
     return {
       result,
       rssMiB,
+      processMs: probe.ms,
       home:
         readFileSync(join(home, '.aws', 'credentials'), 'utf8') +
         readFileSync(join(home, '.aws', 'config'), 'utf8')
@@ -183,16 +193,18 @@ function expectRefused(ran: Ran, testCase: Case): void {
   }
   // A redirect is never followed.
   expect(emu.requestLog().filter(r => r.path === '/__trap')).toEqual([])
-  expect(result.durationMs).toBeLessThan(testCase.deadlineMs)
+  // The deadline holds for the step's own process; the wall time adds spawning it, which a loaded
+  // machine stretches.
+  expect(ran.processMs).toBeLessThan(testCase.deadlineMs)
+  expect(result.durationMs).toBeLessThan(testCase.deadlineMs + SPAWN_MARGIN_MS)
   if (testCase.maxRssMiB) expect(ran.rssMiB).toBeLessThan(testCase.maxRssMiB)
 }
 
 const FEW_ATTEMPTS = { 'retry-max-attempts': '2' }
-/**
- * action-timeout-s counts from the start of the step's process; after it fires the step still
- * writes its ::error and exits, and spawning node takes a moment before the clock starts.
- */
-const EXIT_MARGIN_MS = 500
+/** After action-timeout-s fires, the step still writes its ::error and exits. */
+const EXIT_MARGIN_MS = 300
+/** Spawning and reaping node on a loaded two-core machine, outside the step's own clock. */
+const SPAWN_MARGIN_MS = 5_000
 
 const CASES: Case[] = [
   {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { mockClient } from 'aws-sdk-client-mock'
 import { SignJWT } from 'jose'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { renderLog } from '../../test-support/runner.js'
@@ -319,6 +319,18 @@ describe('the post step trusts only what it can verify', () => {
     expect(warnings.join('\n')).toContain("not this job's AWS config or credentials file")
     expect(warnings.join('\n')).toContain('did not delete')
     expect(process.exitCode).toBeUndefined()
+  })
+
+  test('a backup record others may write is not believed', async () => {
+    const { temp, home, victim } = jobFolders()
+    const backup = join(temp, 'assume-aws-role-backup-3.json')
+    writeFileSync(backup, JSON.stringify({ changes: [], files: [victim] }), { mode: 0o666 })
+    chmodSync(backup, 0o666)
+    captured = prepareRunner({}, { RUNNER_TEMP: temp, HOME: home, STATE_profileBackup: backup })
+    await cleanup()
+    expect(readFileSync(victim, 'utf8')).toBe('keep me')
+    expect(existsSync(backup)).toBe(true)
+    expect(captured.lines.join('\n')).toContain('others may read or write it')
   })
 
   test('a section changed since it was written is left in place, with a warning', async () => {
