@@ -1,13 +1,19 @@
 /**
  * The post step: blank exactly the variables the main step exported, undo every profile it wrote
  * (restoring the files' previous content), and delete its private files, so later steps and
- * anything else on the runner cannot pick the credentials up. It never fails the job.
+ * anything else on the runner cannot pick the credentials up. It never fails the job, and it
+ * acts only on what it can verify as its own (cleanup-trust.ts).
  */
-import { readFile, rm } from 'node:fs/promises'
-import { undoProfiles, type ProfileBackup } from './profile-files.js'
+import { rm } from 'node:fs/promises'
+import { readTrustedBackup } from './cleanup-trust.js'
+import { undoProfiles } from './profile-files.js'
 import { exportVariable, info, warning } from './runner.js'
 import { redact } from './secrets.js'
 import { exportedVariables, profileBackupPath } from './state.js'
+
+/** The only variables publish.ts exports; a state naming others was not written by it. */
+const OUR_VARIABLES =
+  /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|DEFAULT_PROFILE|REGION|DEFAULT_REGION)$/
 
 export async function run(): Promise<void> {
   if (process.env.AWS_SKIP_CLEANUP_STEP === 'true') {
@@ -15,15 +21,25 @@ export async function run(): Promise<void> {
     return
   }
   await attempt('clear variables', async () => {
-    const names = exportedVariables()
+    const listed = exportedVariables()
+    const names = listed.filter(name => OUR_VARIABLES.test(name))
+    if (names.length < listed.length) {
+      warning(
+        'Cleanup left variables alone that the main step never exports (the state was changed).'
+      )
+    }
     for (const name of names) exportVariable(name, '')
     if (names.length > 0) info(`Cleared ${names.join(', ')}.`)
   })
   await attempt('undo profiles', async () => {
     const path = profileBackupPath()
     if (!path) return
-    const backup = JSON.parse(await readFile(path, 'utf8')) as ProfileBackup
-    for (const line of await undoProfiles(backup)) info(`Profiles: ${line}`)
+    const { backup, warnings } = await readTrustedBackup(path, process.env)
+    for (const line of warnings) warning(`Cleanup ${line}`)
+    const done = await undoProfiles(backup, (file, header) =>
+      warning(`Cleanup left [${header}] in ${file}: it changed since this action wrote it.`)
+    )
+    for (const line of done) info(`Profiles: ${line}`)
     await rm(path, { force: true })
   })
 }

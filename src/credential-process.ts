@@ -3,12 +3,14 @@
  * `node dist/index.js credential-process <config>` whenever the profile's credentials are about to
  * expire; it fetches a fresh GitHub ID token and assumes the role again.
  *
- * Its stdout belongs to the credential_process protocol (one JSON document), so everything else
- * this process would print, workflow commands included, goes to stderr.
+ * Its stdout belongs to the credential_process protocol (one JSON document). It is no workflow
+ * step, and the AWS CLI and SDKs embed its stderr in their own errors: so no workflow commands at
+ * all (not even ::add-mask::), and stderr gets only neutralised, redacted human-readable lines.
  */
 import { readFile } from 'node:fs/promises'
 import { proxyAgents } from './http-agents.js'
 import { TransientOnlyRetry } from './retry.js'
+import { disableWorkflowCommands, info } from './runner.js'
 import { redact } from './secrets.js'
 import { fetchIdToken } from './sources/github-oidc.js'
 import { assumeRoleWithWebIdentity, createStsClient } from './sts.js'
@@ -35,7 +37,9 @@ export interface CredentialProcessConfig {
 const ATTEMPT_TIMEOUT_MS = 10_000
 
 export async function run(args: string[]): Promise<void> {
+  disableWorkflowCommands()
   const write = process.stdout.write.bind(process.stdout)
+  // Anything else that would print to stdout (a library) goes to stderr instead.
   process.stdout.write = process.stderr.write.bind(process.stderr)
   try {
     const [configFile] = args
@@ -44,7 +48,7 @@ export async function run(args: string[]): Promise<void> {
     // A runner may keep passing fresh request variables to run: steps; prefer them when present.
     const requestUrl = process.env.ACTIONS_ID_TOKEN_REQUEST_URL || config.requestUrl
     const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN || config.requestToken
-    const log = (line: string): void => void process.stderr.write(`${line}\n`)
+    const log = (line: string): void => info(redact(line))
     const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS * 3)
     const agents = proxyAgents(config.proxy ?? { fromInput: false })
     const token = await fetchIdToken(
@@ -86,8 +90,8 @@ export async function run(args: string[]): Promise<void> {
       }) + '\n'
     )
   } catch (error) {
-    process.stderr.write(
-      `credential_process failed: ${redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}\n`
+    info(
+      `credential_process failed: ${redact(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`
     )
     process.exitCode = 1
   }

@@ -2,12 +2,16 @@
  * From a failure to what a person can act on: a title, one sentence with the cause and the fix
  * (the ::error annotation), and details with policies to paste (the step summary). Pure: it reads
  * the error, the plan, the environment, the run's context and the ID token's decoded claims, and
- * makes no call. The caller redacts the result.
+ * makes no call. The caller redacts the result. `message` is plain text (the writers neutralise
+ * it); in `details`, every sentence carrying outside text goes through `markdownText`.
  */
 import { errorCode } from './error-code.js'
 import type { RunContext } from './github-context.js'
 import type { AttemptRecord } from './assume.js'
-import { accountOfArn } from './rules/arn.js'
+import { BadAnswerError } from './answers.js'
+import { AttemptTimeoutError, ResponseTooLargeError } from './bounded-http.js'
+import { markdownCode, markdownText } from './log-text.js'
+import { accountOfArn, isStsArn } from './rules/arn.js'
 import { isAwsRegion, partitionOfRegion } from './rules/region.js'
 import { AccountNotAllowedError } from './rules/allowed-accounts.js'
 import { InputError } from './rules/input-error.js'
@@ -68,17 +72,37 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
       title: `Invalid input: ${error.input}`,
       message: error.message,
       details: section('Invalid input', [
-        error.message,
+        markdownText(error.message),
         'Nothing was sent to AWS and nothing was exported.'
       ])
     }
   }
   if (error instanceof AccountNotAllowedError) return accountNotAllowed(error)
-  if (failure.timeoutMs !== undefined && (name === 'AbortError' || name === 'TimeoutError')) {
+  if (error instanceof BadAnswerError) {
+    return simple(
+      `${error.endpoint} sent an invalid answer`,
+      `${error.message} Nothing was exported or written. Check sts-endpoint and the proxy: something other than the real service may be answering.`
+    )
+  }
+  if (error instanceof ResponseTooLargeError) {
+    return simple(
+      `${error.endpoint} sent an oversized answer`,
+      `${error.message} Nothing was exported or written. Check sts-endpoint and the proxy.`
+    )
+  }
+  // The step's deadline fired: whatever the call reported as it was cut (an abort, a body cut
+  // short), running out of time is the cause.
+  if (failure.timeoutMs !== undefined) {
     const seconds = Math.round(failure.timeoutMs / 1000)
     return simple(
       'Timed out',
       `The step did not finish within action-timeout-s (${seconds} s); STS or the token endpoint did not answer in time. Raise action-timeout-s or check the network path to STS.`
+    )
+  }
+  if (error instanceof AttemptTimeoutError) {
+    return simple(
+      `${error.endpoint} did not answer in time`,
+      `${error.message} Each of the retry-max-attempts attempts is bounded as a whole, body included; check the network path and proxy, or raise action-timeout-s (each attempt gets a third of it, at most 10 s).`
     )
   }
   if (error instanceof NoCredentialsError || name === 'CredentialsProviderError') {
@@ -142,22 +166,42 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
     )
   }
   const status = shape.$metadata?.httpStatusCode
+  if (status !== undefined && status >= 300 && status < 400) {
+    return simple(
+      'STS answered with a redirect',
+      `STS answered HTTP ${status} (a redirect); redirects are never followed, so no request or token goes to another host. Check sts-endpoint.`
+    )
+  }
+  if (status !== undefined && status >= 200 && status < 300) {
+    // The text of a parse failure can quote the answer; it is not shown.
+    return simple(
+      'STS sent an answer that could not be read',
+      `STS answered HTTP ${status} with a body that is not a valid STS answer (${errorCode(name)}), on every attempt. Check sts-endpoint and the proxy: something other than STS may be answering.`
+    )
+  }
+  const code = errorCode(name)
   return simple(
-    `STS call failed: ${name}`,
-    `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`
+    `STS call failed: ${code}`,
+    `${code}${status ? ` (HTTP ${status})` : ''}: ${message}`
   )
 }
 
+/** An error code is a word; anything else a server sent in its place is not repeated. */
+function errorCode(name: string): string {
+  return /^[\w.-]{1,64}$/.test(name) ? name : 'unreadable error code'
+}
+
 function simple(title: string, message: string): Diagnosis {
-  return { title, message, details: section(title, [message]) }
+  return { title, message, details: section(title, [markdownText(message)]) }
 }
 
 function section(title: string, paragraphs: string[]): string {
-  return `### Assume AWS role: ${title}\n\n${paragraphs.join('\n\n')}\n`
+  return `### Assume AWS role: ${markdownText(title)}\n\n${paragraphs.join('\n\n')}\n`
 }
 
+/** A fenced JSON block; backticks are escaped as JSON allows, so no value can close the fence. */
 function json(value: unknown): string {
-  return '```json\n' + JSON.stringify(value, null, 2) + '\n```'
+  return '```json\n' + JSON.stringify(value, null, 2).replace(/`/g, '\\u0060') + '\n```'
 }
 
 function roleArnOf(failure: FailureContext): string | undefined {
@@ -238,13 +282,13 @@ function webIdentityDenied(failure: FailureContext): Diagnosis {
     }
   }
   const claimRows = SHOWN_CLAIMS.filter(key => claims[key] !== undefined).map(
-    key => `| \`${key}\` | \`${String(claims[key])}\` |`
+    key => `| \`${key}\` | ${markdownCode(String(claims[key]))} |`
   )
   return {
     title: 'Not authorized to assume the role with this OIDC token',
     message: `${message} See the step summary for the token's claims and a trust statement.`,
     details: section('Not authorized to assume the role with this OIDC token', [
-      message,
+      markdownText(message),
       claimRows.length > 0
         ? `| claim | value |\n|---|---|\n${claimRows.join('\n')}`
         : 'The token could not be decoded.',
@@ -266,34 +310,42 @@ function invalidIdentityToken(message: string, failure: FailureContext): Diagnos
   const account = roleAccount || 'the role account'
   const providerArn = `arn:aws:iam::${roleAccount || '<ACCOUNT_ID>'}:oidc-provider/${host}`
   if (/audience/i.test(message)) {
-    const aud = String(claims.aud ?? 'sts.amazonaws.com')
+    const claimed = String(claims.aud ?? 'sts.amazonaws.com')
+    // It goes into a command to paste: only a plain audience, else a placeholder.
+    const aud = /^[\w.:/-]{1,256}$/.test(claimed) ? claimed : '<AUDIENCE>'
     const fix = `The token's audience "${aud}" is not a client ID of the OIDC provider in ${account}. Set the audience input to the provider's client ID (usually sts.amazonaws.com) or add "${aud}" to the provider's audiences.`
     return {
       title: 'OIDC audience mismatch',
       message: fix,
       details: section('OIDC audience mismatch', [
-        fix,
+        markdownText(fix),
         'To add it to the provider:',
         '```sh\n' +
           `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${providerArn} --client-id ${aud}` +
           '\n```',
-        `STS said: ${message}`
+        `STS said: ${markdownText(message)}`
       ])
     }
   }
   if (!/No OpenIDConnect provider/i.test(message)) {
     const title = 'The web identity token could not be validated'
     const text = `STS could not validate the web identity token from ${issuer} for ${roleAccount ? `account ${roleAccount}` : 'the role account'}. The token is malformed, not signed by a key the issuer publishes, or not yet valid; with web-identity-token-file, check that the file holds a fresh, complete token from that issuer.`
-    return { title, message: text, details: section(title, [text, `STS said: ${message}`]) }
+    return {
+      title,
+      message: text,
+      details: section(title, [markdownText(text), `STS said: ${markdownText(message)}`])
+    }
   }
   const fix = `Account ${account} has no IAM OIDC identity provider for ${issuer}. Create it once: aws iam create-open-id-connect-provider --url ${issuer} --client-id-list sts.amazonaws.com`
   return {
     title: 'No OIDC identity provider in the account',
     message: fix,
     details: section('No OIDC identity provider in the account', [
-      fix,
-      `Its ARN will be ${providerArn}, which the role trust policy names as its Federated principal.`,
-      `STS said: ${message}`
+      markdownText(fix),
+      markdownText(
+        `Its ARN will be ${providerArn}, which the role trust policy names as its Federated principal.`
+      ),
+      `STS said: ${markdownText(message)}`
     ])
   }
 }
@@ -326,10 +378,10 @@ function assumeRoleDenied(message: string, failure: FailureContext): Diagnosis {
     title: 'Not authorized to assume the role',
     message: sentence,
     details: section('Not authorized to assume the role', [
-      sentence,
-      `1. Identity policy of ${caller}:`,
+      markdownText(sentence),
+      `1. Identity policy of ${markdownText(caller)}:`,
       json(identity),
-      `2. Trust policy of ${roleArn}:`,
+      `2. Trust policy of ${markdownText(roleArn)}:`,
       json(trust),
       'Prefer naming the caller over trusting `arn:aws:iam::<ACCOUNT_ID>:root`: a role trusted by the account root can be assumed by every principal in that account that is allowed sts:AssumeRole, so a broad role becomes an escalation path.'
     ])
@@ -353,9 +405,10 @@ function partitionMismatch(failure: FailureContext): Diagnosis | undefined {
   )
 }
 
-/** The caller STS names in "User: <arn> is not authorized to perform: ...". */
+/** The caller STS names in "User: <arn> is not authorized to perform: ...", if a real ARN. */
 function callerInMessage(message: string): string | undefined {
-  return /User: (arn:[^\s]+) is not authorized/.exec(message)?.[1]
+  const arn = /User: (arn:[^\s]+) is not authorized/.exec(message)?.[1]
+  return arn && isStsArn(arn, false) ? arn : undefined
 }
 
 /** Cause 5: the trust policy allows AssumeRole but not tagging the session. */
@@ -366,7 +419,7 @@ function tagSessionDenied(message: string, failure: FailureContext): Diagnosis {
     title: 'The role does not allow session tags (sts:TagSession)',
     message: sentence,
     details: section('The role does not allow session tags', [
-      sentence,
+      markdownText(sentence),
       json({
         Effect: 'Allow',
         Principal: { AWS: callerInMessage(message) ?? failure.record.callerArn ?? '<caller ARN>' },

@@ -19,6 +19,7 @@ import {
   setFailed,
   setSecret
 } from './runner.js'
+import { clip } from './log-text.js'
 import { maskSecret, redact } from './secrets.js'
 import type { Settings } from './settings.js'
 
@@ -30,6 +31,10 @@ const CURRENT_CREDENTIALS = [
   'AWS_PROFILE',
   'AWS_DEFAULT_PROFILE'
 ]
+/** A server's error text can be long (up to the 1 MiB answer cap); real diagnoses are far shorter. */
+const MAX_ANNOTATION = 2_000
+const MAX_TITLE = 200
+const MAX_SUMMARY = 65_536
 /** After action-timeout-s, this much grace for aborted calls to unwind before the process exits. */
 const EXIT_GRACE_MS = 3_000
 
@@ -49,6 +54,7 @@ export async function run(): Promise<void> {
   // Mask the source secrets before anything else runs: nothing can print them after this.
   maskSecret(getInput('aws-secret-access-key'))
   maskSecret(getInput('aws-session-token'))
+  maskAccountsEarly()
 
   const context = readRunContext()
   const record: AttemptRecord = {}
@@ -138,6 +144,19 @@ async function obtainSessions(
   return { outcome, profiles }
 }
 
+/**
+ * mask-aws-account-id before the inputs are even validated: an error about role-to-assume quotes
+ * it, account included. Any value other than false counts here (an invalid one fails later, with
+ * the accounts already masked).
+ */
+function maskAccountsEarly(): void {
+  const wanted = getInput('mask-aws-account-id')
+  if (wanted === '' || /^false$/i.test(wanted)) return
+  for (const name of ['role-to-assume', 'role-profiles', 'allowed-account-ids']) {
+    for (const [account] of getInput(name).matchAll(/\d{12}/g)) maskSecret(account)
+  }
+}
+
 /** With mask-aws-account-id, the account in the role ARN is masked before any line can show it. */
 function maskAccountOfRole(settings: Settings): void {
   if (!settings.maskAccountId) return
@@ -158,7 +177,8 @@ function startDeadline(timeoutMs: number | undefined): AbortSignal {
     )
     process.exit(1)
   }, timeoutMs + EXIT_GRACE_MS).unref()
-  return AbortSignal.timeout(timeoutMs)
+  // Counted from the start of the process, as the person who set action-timeout-s would count.
+  return AbortSignal.timeout(Math.max(0, Math.floor(timeoutMs - performance.now())))
 }
 
 async function reportFailure(
@@ -184,10 +204,15 @@ async function reportFailure(
     timeoutMs
   })
   const prefix = record.profile ? `Profile ${record.profile}: ` : ''
-  setFailed(redact(prefix + diagnosis.message), { title: redact(prefix + diagnosis.title) })
-  if (isDebug() && cause instanceof Error && cause.stack) debug(redact(cause.stack))
+  // Cut only after redaction: a secret cut in half would no longer be recognised.
+  setFailed(clip(redact(prefix + diagnosis.message), MAX_ANNOTATION), {
+    title: clip(redact(prefix + diagnosis.title), MAX_TITLE)
+  })
+  if (isDebug() && cause instanceof Error && cause.stack) {
+    for (const line of redact(cause.stack).split('\n')) debug(line)
+  }
   try {
-    await appendSummary(redact(diagnosis.details))
+    await appendSummary(clip(redact(diagnosis.details), MAX_SUMMARY))
   } catch {
     // The summary is a courtesy; the annotation above already carries the cause.
   }

@@ -97,9 +97,13 @@ export async function writeSections(path: string, sections: Section[]): Promise<
 
 /**
  * Undoes a write: when the file is still exactly what we wrote, its previous content comes back
- * (or it is deleted if there was none); when another step changed it since, only our sections go.
+ * (or it is deleted if there was none); when another step changed it since, only our sections go,
+ * and only those still exactly as we wrote them (others are `kept`, for the caller to report).
  */
-export async function undoChange(change: FileChange): Promise<'restored' | 'removed-sections'> {
+export async function undoChange(
+  change: FileChange,
+  kept: (header: string) => void = () => undefined
+): Promise<'restored' | 'removed-sections'> {
   await refuseSymlink(change.path)
   const current = await readIfExists(change.path)
   if (current === null) return 'restored'
@@ -109,7 +113,12 @@ export async function undoChange(change: FileChange): Promise<'restored' | 'remo
     return 'restored'
   }
   let text = current
-  for (const header of change.headers) text = spliceSection(text, header, '', lineEnd(current))
+  for (const header of change.headers) {
+    const ours = sectionOf(change.written, header)
+    if (ours !== undefined && sectionOf(text, header) === ours) {
+      text = spliceSection(text, header, '', lineEnd(current))
+    } else if (sectionOf(text, header) !== undefined) kept(header)
+  }
   await writePrivate(change.path, text)
   return 'removed-sections'
 }
@@ -137,17 +146,36 @@ export function spliceSection(
   replacement: string,
   eol = '\n'
 ): string {
-  const lines = text.split(/(?<=\n)/)
-  const start = lines.findIndex(line => HEADER.exec(line.replace(/\r?\n$/, ''))?.[1] === header)
+  const { lines, start, end } = sectionRange(text, header)
   if (start === -1) {
     if (!replacement) return text
     const separator =
       text === '' || text.endsWith(eol + eol) ? '' : text.endsWith('\n') ? eol : eol + eol
     return text + separator + replacement
   }
-  let end = start + 1
-  while (end < lines.length && !HEADER.test((lines[end] ?? '').replace(/\r?\n$/, ''))) end++
   return [...lines.slice(0, start), replacement, ...lines.slice(end)].join('')
+}
+
+/** The text of the section named `header` (header line to the next header), if there is one. */
+function sectionOf(text: string, header: string): string | undefined {
+  const { lines, start, end } = sectionRange(text, header)
+  return start === -1 ? undefined : lines.slice(start, end).join('')
+}
+
+function sectionRange(
+  text: string,
+  header: string
+): { lines: string[]; start: number; end: number } {
+  const lines = text.split(/(?<=\n)/)
+  const start = lines.findIndex(line => HEADER.exec(line.replace(/\r?\n$/, ''))?.[1] === header)
+  let end = start + 1
+  while (
+    start !== -1 &&
+    end < lines.length &&
+    !HEADER.test((lines[end] ?? '').replace(/\r?\n$/, ''))
+  )
+    end++
+  return { lines, start, end }
 }
 
 /** The file and its folder (`.aws` by default) must not be symbolic links. */
@@ -234,10 +262,13 @@ export interface ProfileBackup {
 }
 
 /** Post step: undo the file changes newest first, then delete the private files. */
-export async function undoProfiles(backup: ProfileBackup): Promise<string[]> {
+export async function undoProfiles(
+  backup: ProfileBackup,
+  kept: (path: string, header: string) => void = () => undefined
+): Promise<string[]> {
   const done: string[] = []
   for (const change of [...backup.changes].reverse()) {
-    const how = await undoChange(change)
+    const how = await undoChange(change, header => kept(change.path, header))
     done.push(`${change.path} ${how === 'restored' ? 'restored' : '(our profiles removed)'}`)
   }
   for (const file of backup.files) await rm(file, { force: true })
@@ -250,7 +281,14 @@ export async function undoProfiles(backup: ProfileBackup): Promise<string[]> {
   return done
 }
 
+/** Every private file of ours starts with this, in this folder; the post step deletes nothing else. */
+export const PRIVATE_PREFIX = 'assume-aws-role-'
+
+export function privateFolder(env: NodeJS.ProcessEnv): string {
+  return env.RUNNER_TEMP || tmpdir()
+}
+
 /** A private scratch file for the post step (backups, the refresh token source). */
 export function privateTempPath(env: NodeJS.ProcessEnv, name: string): string {
-  return join(env.RUNNER_TEMP || tmpdir(), `assume-aws-role-${name}-${randomUUID()}.json`)
+  return join(privateFolder(env), `${PRIVATE_PREFIX}${name}-${randomUUID()}.json`)
 }

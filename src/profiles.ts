@@ -27,27 +27,48 @@ export interface ProfileEntry {
   request?: RoleRequest
 }
 
-/** Profile names this run will write, checked before any network call. */
-function plannedProfiles(settings: Settings): string[] {
-  return [
-    ...(settings.profile ? [settings.profile.name] : []),
-    ...settings.profileRoles.map(entry => entry.profile)
+/**
+ * Every section this run will write, with the input that names it, checked before any network
+ * call: each profile, and with refresh-credentials and access keys its `NAME-source-keys` too.
+ */
+function plannedProfiles(settings: Settings): Array<{ name: string; input: string }> {
+  const named = [
+    ...(settings.profile
+      ? [{ name: settings.profile.name, input: 'aws-profile', role: settings.role }]
+      : []),
+    ...settings.profileRoles.map(entry => ({
+      name: entry.profile,
+      input: 'role-profiles',
+      role: entry.request
+    }))
   ]
+  const withSourceKeys = settings.refreshCredentials && settings.source.kind === 'access-keys'
+  return named.flatMap(({ name, input, role }) =>
+    withSourceKeys && role && 'arn' in role.role
+      ? [
+          { name, input },
+          { name: sourceKeysProfile(name), input }
+        ]
+      : [{ name, input }]
+  )
+}
+
+function sourceKeysProfile(profile: string): string {
+  return `${profile}-source-keys`
 }
 
 /** An existing profile of the same name is an error unless overwrite-aws-profile is set. */
 export async function checkProfilesFree(settings: Settings, env: NodeJS.ProcessEnv): Promise<void> {
   // A credential_process needs a folder every consumer can name: know before any call.
   if (settings.refreshCredentials && settings.source.kind === 'github-oidc') launcherBase(env)
-  const names = plannedProfiles(settings)
-  if (names.length === 0 || settings.overwriteProfiles) return
+  const planned = plannedProfiles(settings)
+  if (planned.length === 0 || settings.overwriteProfiles) return
   const existing = await existingProfiles(profilePaths(env))
-  const taken = names.find(name => existing.has(name))
+  const taken = planned.find(({ name }) => existing.has(name))
   if (taken) {
-    const input = settings.profile?.name === taken ? 'aws-profile' : 'role-profiles'
     throw new InputError(
-      input,
-      `names profile ${quote(taken)}, which already exists in the shared config or credentials file; set overwrite-aws-profile: true to replace it.`
+      taken.input,
+      `names profile ${quote(taken.name)}, which already exists in the shared config or credentials file; set overwrite-aws-profile: true to replace it.`
     )
   }
 }
@@ -103,7 +124,7 @@ async function profileSections(
   }
   const roleArn = request.role.arn
   if (settings.source.kind === 'access-keys') {
-    const sourceProfile = `${entry.profile}-source-keys`
+    const sourceProfile = sourceKeysProfile(entry.profile)
     configEntries.push(
       ['role_arn', roleArn],
       ['source_profile', sourceProfile],

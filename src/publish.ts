@@ -5,6 +5,7 @@
  */
 import type { Outcome } from './assume.js'
 import { privateTempPath, writePrivate, type ProfileBackup } from './profile-files.js'
+import { markdownCode, markdownText } from './log-text.js'
 import type { ProfileEntry } from './profiles.js'
 import { appendSummary, exportVariable, info, setOutput } from './runner.js'
 import type { Settings } from './settings.js'
@@ -87,7 +88,7 @@ async function reportProfiles(settings: Settings, profiles: ProfileEntry[]): Pro
   const rows = profiles.map(entry => {
     info(describe(entry.outcome, entry.profile))
     const { session } = entry.outcome
-    return `| \`${entry.profile}\` | \`${session.arn}\` | ${entry.region} | ${session.credentials.expiration?.toISOString() ?? ''} | ${renewal} |`
+    return `| ${markdownCode(entry.profile)} | ${markdownCode(session.arn)} | ${markdownText(entry.region)} | ${session.credentials.expiration?.toISOString() ?? ''} | ${renewal} |`
   })
   await appendSummary(
     `### Assume AWS role: profiles written\n\n| profile | session | region | expires | credentials |\n|---|---|---|---|---|\n${rows.join('\n')}\n`

@@ -29,7 +29,9 @@ const PERMANENT_CODES = new Set([
   'RegionDisabledException',
   'InvalidIdentityToken',
   'InvalidIdentityTokenException',
-  'MissingAuthenticationToken'
+  'MissingAuthenticationToken',
+  // bounded-http.ts: an answer over the size cap would only be sent again.
+  'ResponseTooLarge'
 ])
 /** Errors AWS documents as worth retrying that the SDK treats as client errors. */
 const TRANSIENT_CODES = new Set(['IDPCommunicationError', 'IDPCommunicationErrorException'])

@@ -6,6 +6,9 @@
  * the OIDC HTTP client (@actions/http-client and undici, ~480 KB minified) that every run would
  * parse, costing ~50 ms of a ~160 ms start, although we fetch the ID token with the platform's
  * fetch (see sources/github-oidc.ts). Its modules are imported by path: the package's export map only lists the index.
+ *
+ * Every writer passes its text through `neutralise` (log-text.ts): no value can start a line, so
+ * none can start a workflow command. Outputs, variables and state refuse line breaks outright.
  */
 import { issueCommand } from '../node_modules/@actions/core/lib/command.js'
 import {
@@ -15,9 +18,45 @@ import {
 import { toCommandProperties } from '../node_modules/@actions/core/lib/utils.js'
 import { appendFile } from 'node:fs/promises'
 import { EOL } from 'node:os'
+import { neutralise } from './log-text.js'
 
 export interface AnnotationProperties {
   title?: string
+}
+
+/**
+ * Off when this process is not a workflow step (the credential_process of a profile): its output
+ * goes to the AWS CLI or an SDK, which embed stderr in their own errors, so there are no commands
+ * then, only plain lines on stderr.
+ */
+let workflowCommands = true
+
+export function disableWorkflowCommands(): void {
+  workflowCommands = false
+}
+
+/** A line the runner must show as text: it may not begin like a command (`::x::`, `##[x]`). */
+function textLine(message: string): string {
+  const line = neutralise(message)
+  return /^\s*(::|##\[)/.test(line) ? `> ${line}` : line
+}
+
+function command(name: string, properties: AnnotationProperties, message: string): void {
+  if (!workflowCommands) {
+    if (name !== 'add-mask' && name !== 'debug') {
+      process.stderr.write(`${name}: ${textLine(message)}${EOL}`)
+    }
+    return
+  }
+  const props = properties.title ? { title: neutralise(properties.title) } : {}
+  issueCommand(name, toCommandProperties(props), neutralise(message))
+}
+
+/** Outputs, variables and state hold one line: a line break is a bug upstream, never written. */
+function oneLineValue(kind: string, name: string, value: string): string {
+  if (/[\r\n]/.test(value))
+    throw new Error(`Refusing to write ${kind} ${name}: it holds a line break.`)
+  return value
 }
 
 /** An input as the runner passes it, trimmed as @actions/core trims it. */
@@ -32,10 +71,12 @@ export function getRawInput(name: string): string {
 
 /** Tells the runner to replace `value` with *** in every line printed after this one. */
 export function setSecret(value: string): void {
-  if (value) issueCommand('add-mask', {}, value)
+  // Not neutralised: the runner must see the exact value to mask it.
+  if (value && workflowCommands) issueCommand('add-mask', {}, value)
 }
 
 export function exportVariable(name: string, value: string): void {
+  oneLineValue('variable', name, value)
   process.env[name] = value
   if (process.env.GITHUB_ENV) {
     issueFileCommand('ENV', prepareKeyValueMessage(name, value))
@@ -45,6 +86,7 @@ export function exportVariable(name: string, value: string): void {
 }
 
 export function setOutput(name: string, value: string): void {
+  oneLineValue('output', name, value)
   if (process.env.GITHUB_OUTPUT) {
     issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value))
   } else {
@@ -54,6 +96,7 @@ export function setOutput(name: string, value: string): void {
 }
 
 export function saveState(name: string, value: string): void {
+  oneLineValue('state', name, value)
   if (process.env.GITHUB_STATE) {
     issueFileCommand('STATE', prepareKeyValueMessage(name, value))
   } else {
@@ -70,19 +113,20 @@ export function isDebug(): boolean {
 }
 
 export function info(message: string): void {
-  process.stdout.write(message + EOL)
+  const stream = workflowCommands ? process.stdout : process.stderr
+  stream.write(textLine(message) + EOL)
 }
 
 export function debug(message: string): void {
-  issueCommand('debug', {}, message)
+  command('debug', {}, message)
 }
 
 export function warning(message: string, properties: AnnotationProperties = {}): void {
-  issueCommand('warning', toCommandProperties(properties), message)
+  command('warning', properties, message)
 }
 
 export function error(message: string, properties: AnnotationProperties = {}): void {
-  issueCommand('error', toCommandProperties(properties), message)
+  command('error', properties, message)
 }
 
 export function setFailed(message: string, properties: AnnotationProperties = {}): void {
@@ -90,8 +134,13 @@ export function setFailed(message: string, properties: AnnotationProperties = {}
   error(message, properties)
 }
 
-/** Appends markdown to the job summary; a no-op outside the runner (no GITHUB_STEP_SUMMARY). */
+/**
+ * Appends markdown to the job summary; a no-op outside the runner (no GITHUB_STEP_SUMMARY). The
+ * line structure is the caller's; each line is neutralised, and outside values in it must already
+ * have gone through `markdownText`.
+ */
 export async function appendSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY
-  if (file) await appendFile(file, markdown + EOL)
+  if (!file || !workflowCommands) return
+  await appendFile(file, markdown.split(/\r?\n/).map(neutralise).join(EOL) + EOL)
 }

@@ -1,6 +1,6 @@
 /**
  * The STS client and its calls. One client per run, carrying the retry strategy, the per-attempt
- * timeout and the proxy; each call returns the session in one shape, account taken from the
+ * bounds and the proxy; each call returns the session in one shape, account taken from the
  * assumed-role ARN (no GetCallerIdentity after assuming).
  */
 import {
@@ -10,8 +10,11 @@ import {
   STSClient,
   type Credentials
 } from '@aws-sdk/client-sts'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { keepErrorBodies } from './error-code.js'
+import { checkArn, checkCredentials } from './answers.js'
+import { boundedHandler } from './bounded-http.js'
 import type { Agents } from './http-agents.js'
 import { accountOfArn } from './rules/arn.js'
 import type { TransientOnlyRetry } from './retry.js'
@@ -56,13 +59,17 @@ export function createStsClient(
     credentials,
     maxAttempts: retry.maxAttempts,
     retryStrategy: retry,
-    requestHandler: {
-      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
-      requestTimeout: attemptTimeoutMs,
-      // Without this the SDK only logs a warning when an attempt stalls past requestTimeout.
-      throwOnRequestTimeout: true,
-      ...agents
-    },
+    // bounded-http.ts bounds each attempt as a whole (body included) and its size.
+    requestHandler: boundedHandler(
+      new NodeHttpHandler({
+        connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
+        requestTimeout: attemptTimeoutMs,
+        // Without this the SDK only logs a warning when an attempt stalls past requestTimeout.
+        throwOnRequestTimeout: true,
+        ...agents
+      }),
+      { endpoint: 'STS', deadlineMs: attemptTimeoutMs }
+    ),
     customUserAgent: 'assume-aws-role-action'
   })
   keepErrorBodies(client)
@@ -118,7 +125,7 @@ export async function assumeRoleWithWebIdentity(
 export async function getCallerIdentity(client: STSClient, signal: AbortSignal): Promise<string> {
   const output = await client.send(new GetCallerIdentityCommand({}), { abortSignal: signal })
   if (!output.Arn) throw new IncompleteResponseError('the caller ARN')
-  return output.Arn
+  return checkArn(output.Arn, false)
 }
 
 function policyArns(request: RoleRequest): Array<{ arn: string }> | undefined {
@@ -127,23 +134,19 @@ function policyArns(request: RoleRequest): Array<{ arn: string }> | undefined {
     : undefined
 }
 
-/** Masks what STS returned before anything else can see it, then checks it is complete. */
+/**
+ * Checks what STS returned is complete and well-formed (answers.ts), and masks it before anything
+ * else can see it. A value that breaks its rule is never printed, so it is not masked either.
+ */
 function sessionFrom(credentials: Credentials | undefined, arn: string | undefined): Session {
-  maskSecret(credentials?.AccessKeyId)
-  maskSecret(credentials?.SecretAccessKey)
-  maskSecret(credentials?.SessionToken)
   if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) {
     throw new IncompleteResponseError('credentials')
   }
+  const checked = checkCredentials(credentials)
+  maskSecret(checked.accessKeyId)
+  maskSecret(checked.secretAccessKey)
+  maskSecret(checked.sessionToken)
   if (!arn) throw new IncompleteResponseError('the assumed-role ARN')
-  return {
-    credentials: {
-      accessKeyId: credentials.AccessKeyId,
-      secretAccessKey: credentials.SecretAccessKey,
-      sessionToken: credentials.SessionToken,
-      expiration: credentials.Expiration
-    },
-    arn,
-    accountId: accountOfArn(arn)
-  }
+  checkArn(arn, true)
+  return { credentials: checked, arn, accountId: accountOfArn(arn) }
 }

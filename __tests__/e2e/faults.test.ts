@@ -354,7 +354,7 @@ describe('permanent failures are not retried; bare errors go by code, else statu
       ].join('\n')
     )
     const { result, stsRequests, retries } = await runCase('DNS failure (nonexistent.invalid)', {
-      inputs: { 'sts-endpoint': 'http://nonexistent.invalid:1' },
+      inputs: { 'sts-endpoint': 'https://nonexistent.invalid:1' },
       env: { NODE_OPTIONS: `--import ${preload}` },
       budgetMs: 5_000
     })

@@ -125,7 +125,7 @@ const STRING_INPUTS: Array<{
   },
   {
     input: 'http-proxy',
-    valid: 'http://proxy.internal:3128',
+    valid: 'https://proxy.internal:3128',
     rule: /must be an http:\/\/ or https:\/\/ URL/
   },
   {

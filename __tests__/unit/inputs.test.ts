@@ -1387,8 +1387,8 @@ describe('retries and the timeout', () => {
 
 describe('http-proxy and no-proxy', () => {
   test('the input, marked as given', () => {
-    expect(settings({ 'http-proxy': 'http://proxy.internal:3128' }).proxy).toEqual({
-      url: 'http://proxy.internal:3128',
+    expect(settings({ 'http-proxy': 'https://proxy.internal:3128' }).proxy).toEqual({
+      url: 'https://proxy.internal:3128',
       noProxy: undefined,
       fromInput: true
     })
@@ -1525,6 +1525,40 @@ describe('known gaps (product bugs)', () => {
       expect(error.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/)
     }
   )
+})
+
+// -------------------------------------------------------------------------------------------------
+
+describe('cleartext only on this machine (sts-endpoint, http-proxy)', () => {
+  // The ID token and signed requests must not cross a network unencrypted.
+  test.each([
+    ['sts-endpoint', 'http://sts.example.com'],
+    ['sts-endpoint', 'http://10.0.0.5:8080'],
+    ['sts-endpoint', 'http://128.0.0.1'],
+    ['sts-endpoint', 'http://localhost.example.com'],
+    ['sts-endpoint', 'http://[::2]:80'],
+    ['http-proxy', 'http://proxy.internal:3128'],
+    ['http-proxy', 'http://192.168.1.1:3128']
+  ])('%s %s is refused before any call', (input, value) => {
+    expectRefused(
+      { [input]: value },
+      input,
+      /must be an https:\/\/ URL: cleartext http:\/\/ is allowed only to this machine/
+    )
+  })
+
+  test.each([
+    ['sts-endpoint', 'http://127.0.0.1:4566'],
+    ['sts-endpoint', 'http://127.9.8.7'],
+    ['sts-endpoint', 'http://localhost:4566'],
+    ['sts-endpoint', 'http://[::1]:4566'],
+    ['sts-endpoint', 'https://sts.example.com'],
+    ['http-proxy', 'http://127.0.0.1:3128'],
+    ['http-proxy', 'https://proxy.internal:3128']
+  ])('%s %s is accepted (loopback, or https)', (input, value) => {
+    const result = settings({ [input]: value })
+    expect(input === 'sts-endpoint' ? result.stsEndpoint : result.proxy.url).toBe(value)
+  })
 })
 
 function escapeRegExp(text: string): string {

@@ -74,3 +74,23 @@ export function accountOfArn(arn: string): string {
   const account = arn.split(':')[4] ?? ''
   return /^\d{12}$/.test(account) ? account : ''
 }
+
+/**
+ * The ARNs STS answers with: an assumed-role session (AssumeRole*), or the caller of
+ * GetCallerIdentity (an IAM user, the account root, a federated user, or an assumed role). The
+ * account is 12 digits, or empty for STS-compatible servers. Names are IAM's ASCII characters, so
+ * no line break, space or control character can pass.
+ */
+const ACCOUNT = '(?:\\d{12})?'
+const STS_ARNS = [
+  `sts::${ACCOUNT}:assumed-role/${NAME}/[\\w+=,.@-]{2,64}`,
+  `sts::${ACCOUNT}:federated-user/[\\w+=,.@-]{2,32}`,
+  `iam::${ACCOUNT}:user${PATH}${NAME}`,
+  `iam::\\d{12}:root`
+].map(body => new RegExp(`^arn:${PARTITION}:${body}$`))
+
+export function isStsArn(value: string, assumedRoleOnly: boolean): boolean {
+  if (value.length > 2048) return false
+  const grammars = assumedRoleOnly ? STS_ARNS.slice(0, 1) : STS_ARNS
+  return grammars.some(grammar => grammar.test(value))
+}

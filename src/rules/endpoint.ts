@@ -1,7 +1,13 @@
+/** Rules for URL inputs (sts-endpoint, http-proxy) and for partitions matching the region. */
 import { InputError, hasControlCharacter, quote } from './input-error.js'
 import { partitionOfRegion } from './region.js'
 
-/** An http(s) URL without user:password (which would end up in logs and errors). */
+/**
+ * An http(s) URL without user:password (which would end up in logs and errors), and https unless
+ * it stays on this machine: the ID token (replayable against AWS for minutes) and the source keys'
+ * signed requests must not cross a network in cleartext. Loopback http keeps tests and local peers
+ * (a sidecar proxy) working.
+ */
 export function parseStsEndpoint(input: string, value: string): string {
   // URL parsing silently drops tabs and line breaks; the value we pass on must be what was checked.
   if (/\s/.test(value) || hasControlCharacter(value)) {
@@ -22,7 +28,20 @@ export function parseStsEndpoint(input: string, value: string): string {
       `must not carry a user name or password in the URL (value not shown).`
     )
   }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new InputError(
+      input,
+      `must be an https:// URL: cleartext http:// is allowed only to this machine (127.0.0.0/8, ::1, localhost); got ${quote(value)}.`
+    )
+  }
   return value
+}
+
+/** 127.0.0.0/8, ::1 and localhost, as the URL parser normalises them. */
+function isLoopback(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true
+  // The parser turns 127.1, 0x7f.1 and 2130706433 into dotted decimal, so one form suffices.
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 }
 
 /** STS in one partition cannot assume a role of another: aws-cn roles need a cn-* region. */

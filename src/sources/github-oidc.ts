@@ -1,5 +1,8 @@
+/** GitHub OIDC as the source: the ID token from the runner's token endpoint, checked and masked. */
 import { HttpRequest } from '@smithy/core/protocols'
 import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler'
+import { checkIdToken } from '../answers.js'
+import { boundedHandler } from '../bounded-http.js'
 import type { Agents } from '../http-agents.js'
 import type { TransientOnlyRetry } from '../retry.js'
 import { maskSecret } from '../secrets.js'
@@ -22,6 +25,7 @@ export interface IdTokenRequest {
 }
 
 const CONNECT_TIMEOUT_MS = 5_000
+const ID_TOKEN_ENDPOINT = "GitHub's ID-token endpoint"
 
 /**
  * GitHub's ID token for `audience` (the runner gives the URL and a bearer token when the job has
@@ -40,12 +44,15 @@ export async function fetchIdToken(
   maskSecret(request.requestToken)
   const url = new URL(request.requestUrl)
   url.searchParams.set('audience', request.audience)
-  const handler = new NodeHttpHandler({
-    connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
-    requestTimeout: attemptTimeoutMs,
-    throwOnRequestTimeout: true,
-    ...agents
-  })
+  const handler = boundedHandler(
+    new NodeHttpHandler({
+      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
+      requestTimeout: attemptTimeoutMs,
+      throwOnRequestTimeout: true,
+      ...agents
+    }),
+    { endpoint: ID_TOKEN_ENDPOINT, deadlineMs: attemptTimeoutMs }
+  )
   const httpRequest = new HttpRequest({
     method: 'GET',
     protocol: url.protocol,
@@ -66,22 +73,26 @@ export async function fetchIdToken(
       if (response.statusCode < 200 || response.statusCode >= 300) {
         throw new IdTokenRequestError(response.statusCode)
       }
+      // A 2xx that is not JSON is the endpoint misbehaving, worth another attempt; a token that
+      // is not a JWT is a bad answer (answers.ts), not retried.
       const value = parseTokenBody(body)
-      // A 2xx without a token is the endpoint misbehaving, worth another attempt.
-      if (!value) throw new IdTokenRequestError(502)
-      return value
+      if (value === undefined) throw new IdTokenRequestError(502)
+      return checkIdToken(value)
     }, signal)
     maskSecret(token)
     return token
   } finally {
-    handler.destroy()
+    handler.destroy?.()
   }
 }
 
-function parseTokenBody(body: string): string | undefined {
+/** The `value` of the JSON answer (anything, checked by the caller), or undefined if not JSON. */
+function parseTokenBody(body: string): unknown {
   try {
-    const { value } = JSON.parse(body) as { value?: unknown }
-    return typeof value === 'string' && value.split('.').length === 3 ? value : undefined
+    const parsed = JSON.parse(body) as unknown
+    return typeof parsed === 'object' && parsed !== null
+      ? ((parsed as { value?: unknown }).value ?? null)
+      : null
   } catch {
     return undefined
   }

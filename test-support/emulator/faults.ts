@@ -4,6 +4,8 @@
  * Probabilistic knobs draw from a seeded PRNG so a run is reproducible.
  */
 
+import { DEFAULT_HOSTILE_COUNT, type HostileSettings } from './hostile.js'
+
 /** Which endpoint a knob applies to. `all` also covers S3. */
 export type FaultTarget = 'sts' | 'oidc' | 'all'
 
@@ -41,6 +43,12 @@ export interface FaultSettings {
    * only genuine STS errors are re-rendered bare. `count` defaults to 1.
    */
   bareErrors?: FaultScope & { count?: number; code?: string; message?: string; status?: number }
+  /**
+   * A hostile answer (hostile.ts): fields carrying line breaks and workflow commands, a dripping
+   * or huge body, a redirect, non-XML, a broken ID token. Applied to the real reply, after the
+   * other knobs; `count` defaults to 100.
+   */
+  hostile?: FaultScope & HostileSettings
 }
 
 export type FaultKind =
@@ -53,6 +61,7 @@ export type FaultKind =
   | 'missingCredentials'
   | 'idTokenFailure'
   | 'bareError'
+  | 'hostile'
 
 export type FaultDecision =
   | { kind: 'throttle' }
@@ -114,6 +123,17 @@ export class FaultInjector {
     if ('idTokenFailures' in partial)
       budget('idTokenFailure', s.idTokenFailures?.count, !!s.idTokenFailures)
     if ('bareErrors' in partial) budget('bareError', s.bareErrors?.count, !!s.bareErrors)
+    if ('hostile' in partial) {
+      budget('hostile', s.hostile?.count ?? DEFAULT_HOSTILE_COUNT, !!s.hostile)
+    }
+  }
+
+  /** The hostile answer for this request, if the knob applies and has budget left. */
+  takeHostile(endpoint: Endpoint, action: string): HostileSettings | undefined {
+    const hostile = this.settings.hostile
+    return hostile && this.applies(hostile, endpoint, action) && this.take('hostile')
+      ? hostile
+      : undefined
   }
 
   clear(): void {

@@ -12,6 +12,7 @@ export { startEmulator, type Emulator, type StartEmulatorOptions } from './serve
 export { seedWorld, SEED } from './seed.js'
 export { EmulatorClock } from './clock.js'
 export type { FaultKind, FaultScope, FaultSettings, FaultTarget } from './faults.js'
+export { FORGED_COMMANDS, type HostileKind, type HostileSettings } from './hostile.js'
 export type { ClaimOverrides, GitHubClaims, MintOptions } from './oidc.js'
 export { subjectFor } from './oidc.js'
 export type { EmulatorStats, RecordedRequest } from './stats.js'

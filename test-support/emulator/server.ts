@@ -13,6 +13,7 @@ import {
   type IssuedCredentials
 } from './credentials.js'
 import { FaultInjector, type Endpoint, type FaultDecision, type FaultSettings } from './faults.js'
+import { hostileReply, sendHostile } from './hostile.js'
 import { OidcIssuer, type ClaimOverrides, type MintOptions } from './oidc.js'
 import { loadStsModel, validationMessage } from './model.js'
 import { listBuckets, s3AuthError, s3NotImplemented } from './s3.js'
@@ -482,10 +483,20 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
           break
       }
     }
+    const hostile =
+      endpoint === 'sts' || endpoint === 'oidc'
+        ? faults.takeHostile(endpoint, route.action)
+        : undefined
+    if (hostile) {
+      stats.fault('hostile')
+      record.fault = 'hostile'
+      reply = hostileReply(hostile.kind, reply, baseUrl)
+    }
     record.status = reply.status
     record.errorCode = reply.errorCode
     if (reply.errorCode) stats.error(reply.errorCode)
     if (closed) return
+    if (hostile && sendHostile(res, reply, hostile, timers)) return
     send(res, reply, fault)
   }
 

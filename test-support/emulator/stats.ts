@@ -91,7 +91,8 @@ function emptyStats(): EmulatorStats {
       malformedBody: 0,
       missingCredentials: 0,
       idTokenFailure: 0,
-      bareError: 0
+      bareError: 0,
+      hostile: 0
     },
     errors: {},
     connections: { open: 0, peak: 0 }

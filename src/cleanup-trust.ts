@@ -1,0 +1,116 @@
+/**
+ * What the post step may believe of its state. STATE_* variables can be set by any earlier step
+ * (through GITHUB_ENV), so the backup record they point to is outside text: only a private file of
+ * ours in RUNNER_TEMP is read, only private files of ours are deleted, and only the profile files
+ * this step itself would write are touched. Anything else becomes a warning, never an action.
+ */
+import { lstat, readFile } from 'node:fs/promises'
+import { basename, dirname, resolve } from 'node:path'
+import {
+  PRIVATE_PREFIX,
+  privateFolder,
+  profilePaths,
+  type FileChange,
+  type ProfileBackup
+} from './profile-files.js'
+import { neutralise } from './log-text.js'
+
+/** A header we write: `default`, `profile NAME` (config) or `NAME` (credentials). */
+const OUR_HEADER = /^(?:profile )?[A-Za-z0-9_.@+-]{1,64}$/
+/** No backup record of ours comes near this (two profile files). */
+const MAX_BACKUP_BYTES = 4 * 1024 * 1024
+
+export interface TrustedBackup {
+  backup: ProfileBackup
+  warnings: string[]
+}
+
+/** Why `path` is not a private file of ours, or undefined when it is one. */
+export async function notOurFile(
+  path: string,
+  env: NodeJS.ProcessEnv
+): Promise<string | undefined> {
+  const full = resolve(path)
+  const name = basename(full)
+  if (dirname(full) !== resolve(privateFolder(env)) || !name.startsWith(PRIVATE_PREFIX)) {
+    return `it is not a file of this action in RUNNER_TEMP`
+  }
+  if (!name.endsWith('.json')) return 'it is not a file of this action in RUNNER_TEMP'
+  try {
+    const stat = await lstat(full)
+    if (!stat.isFile()) return 'it is not a regular file'
+    if (process.getuid && stat.uid !== process.getuid()) return 'another user owns it'
+    // Windows reports no POSIX permissions (every file looks 0666); ownership is the runner's there.
+    if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
+      return 'others may read or write it'
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') return 'it does not exist'
+    throw error
+  }
+  return undefined
+}
+
+/**
+ * The backup record at `path`, reduced to what can be verified: changes to this step's own
+ * profile files with our section headers, and private files of ours. Throws (a warning for the
+ * caller) when the record itself is not a private file of ours or not one of our records.
+ */
+export async function readTrustedBackup(
+  path: string,
+  env: NodeJS.ProcessEnv
+): Promise<TrustedBackup> {
+  const why = await notOurFile(path, env)
+  if (why) throw new Error(`ignored the profile backup ${shown(path)}: ${why}.`)
+  const text = await readFile(path, 'utf8')
+  if (text.length > MAX_BACKUP_BYTES) throw new Error('ignored the profile backup: too large.')
+  const parsed = JSON.parse(text) as unknown
+  if (!isRecord(parsed) || !Array.isArray(parsed.changes) || !Array.isArray(parsed.files)) {
+    throw new Error('ignored the profile backup: not a backup record of this action.')
+  }
+  const ownFiles = Object.values(profilePaths(env)).map(file => resolve(file))
+  const warnings: string[] = []
+  const changes: FileChange[] = []
+  for (const change of parsed.changes as unknown[]) {
+    if (!isChange(change)) {
+      warnings.push('skipped an entry of the profile backup that is not a file change.')
+    } else if (!ownFiles.includes(resolve(change.path))) {
+      warnings.push(
+        `left ${shown(change.path)} alone: it is not this job's AWS config or credentials file.`
+      )
+    } else if (!change.headers.every(header => OUR_HEADER.test(header))) {
+      warnings.push(
+        `left ${shown(change.path)} alone: the backup names sections this action never writes.`
+      )
+    } else changes.push(change)
+  }
+  const files: string[] = []
+  for (const file of parsed.files as unknown[]) {
+    if (typeof file !== 'string') continue
+    const reason = await notOurFile(file, env)
+    if (reason === undefined) files.push(file)
+    else if (reason !== 'it does not exist')
+      warnings.push(`did not delete ${shown(file)}: ${reason}.`)
+  }
+  return { backup: { changes, files }, warnings }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
+function isChange(value: unknown): value is FileChange {
+  return (
+    isRecord(value) &&
+    typeof value.path === 'string' &&
+    (value.original === null || typeof value.original === 'string') &&
+    typeof value.written === 'string' &&
+    Array.isArray(value.headers) &&
+    value.headers.every(header => typeof header === 'string')
+  )
+}
+
+/** A path from the state, quoted on one line and cut. */
+function shown(path: string): string {
+  return JSON.stringify(neutralise(path.length > 200 ? `${path.slice(0, 200)}…` : path))
+}
