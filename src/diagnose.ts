@@ -176,10 +176,10 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
     // The text of a parse failure can quote the answer; it is not shown.
     return simple(
       'STS sent an answer that could not be read',
-      `STS answered HTTP ${status} with a body that is not a valid STS answer (${errorCode(name)}), on every attempt. Check sts-endpoint and the proxy: something other than STS may be answering.`
+      `STS answered HTTP ${status} with a body that is not a valid STS answer (${printableCode(name)}), on every attempt. Check sts-endpoint and the proxy: something other than STS may be answering.`
     )
   }
-  const code = errorCode(name)
+  const code = printableCode(name)
   return simple(
     `STS call failed: ${code}`,
     `${code}${status ? ` (HTTP ${status})` : ''}: ${message}`
@@ -187,7 +187,7 @@ export function diagnose(error: unknown, failure: FailureContext): Diagnosis {
 }
 
 /** An error code is a word; anything else a server sent in its place is not repeated. */
-function errorCode(name: string): string {
+function printableCode(name: string): string {
   return /^[\w.-]{1,64}$/.test(name) ? name : 'unreadable error code'
 }
 
