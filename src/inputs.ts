@@ -4,6 +4,7 @@
  * fails before any call to AWS. Nothing else reads inputs.
  */
 import type { RunContext } from './github-context.js'
+import { readInherited } from './inherited-variables.js'
 import { contextTags } from './session-tags.js'
 import type {
   ProfileRole,
@@ -120,6 +121,7 @@ export function readSettings(
     // With a named profile the profile is the product; env credentials only when asked for.
     outputEnvCredentials: flag('output-env-credentials', profile === undefined),
     unsetCurrentCredentials,
+    inherited: readInherited(env),
     retry: {
       maxAttempts,
       actionTimeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : undefined,

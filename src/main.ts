@@ -6,6 +6,7 @@
 import { Assumer, type AttemptRecord, type Outcome, type Source } from './assume.js'
 import { diagnose, type TokenClaims } from './diagnose.js'
 import { readRunContext, type RunContext } from './github-context.js'
+import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
 import { readSettings } from './inputs.js'
 import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
@@ -23,13 +24,7 @@ import { maskSecret, redact } from './secrets.js'
 import type { Settings } from './settings.js'
 
 /** Credentials the job may carry that must not be used when unset-current-credentials is true. */
-const CURRENT_CREDENTIALS = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_DEFAULT_PROFILE'
-]
+const CURRENT_CREDENTIALS = [...CREDENTIAL_VARIABLES, ...PROFILE_VARIABLES]
 /** After action-timeout-s, this much grace for aborted calls to unwind before the process exits. */
 const EXIT_GRACE_MS = 3_000
 

@@ -2,6 +2,7 @@
  * The validated plan for one run: everything the inputs, the environment and the run's context
  * decide, before any network call. Built by inputs.ts; read by everything after it.
  */
+import type { InheritedVariables } from './inherited-variables.js'
 import type { RoleArn } from './rules/arn.js'
 import type { Tag } from './rules/tags.js'
 
@@ -60,6 +61,8 @@ export interface Settings {
   outputCredentials: boolean
   outputEnvCredentials: boolean
   unsetCurrentCredentials: boolean
+  /** Credential and profile variables earlier steps left in the job's environment. */
+  inherited: InheritedVariables
   retry: RetrySettings
   /** aws-profile: also write the session to this named profile. */
   profile?: { name: string }
