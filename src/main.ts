@@ -16,6 +16,7 @@ import {
   debug,
   getInput,
   getRawInput,
+  info,
   isDebug,
   setFailed,
   setSecret
@@ -41,7 +42,9 @@ export class ProfileError extends Error {
 }
 
 export async function run(): Promise<void> {
-  // Mask the source secrets before anything else runs: nothing can print them after this.
+  // Mask the source keys before anything else runs: nothing can print them after this. The key
+  // ID too, as configure-aws-credentials does: it names the IAM user to whoever reads the log.
+  maskSecret(getInput('aws-access-key-id'))
   maskSecret(getInput('aws-secret-access-key'))
   maskSecret(getInput('aws-session-token'))
 
@@ -51,6 +54,10 @@ export async function run(): Promise<void> {
   let deadline: AbortSignal | undefined
   try {
     settings = readSettings({ get: getInput, raw: getRawInput }, process.env, context)
+    // Which variable filled an empty input; never the value (one of them may be a secret's).
+    for (const { input, variable } of settings.inputsFromEnvironment) {
+      info(`Input ${input}: from the environment variable ${variable}`)
+    }
     if (settings.unsetCurrentCredentials) {
       // Only in this process: the job keeps them until publish replaces them on success.
       for (const name of CURRENT_CREDENTIALS) Reflect.deleteProperty(process.env, name)

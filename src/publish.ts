@@ -23,9 +23,9 @@ export async function publish(
     exported.push(name)
   }
 
-  const exportsKeys = Boolean(
-    outcome && settings.outputEnvCredentials && outcome.via !== 'existing credentials'
-  )
+  // Credentials already in the job (use-existing-credentials, or the runner's own) stay put.
+  const kept = outcome?.via === 'existing credentials' || outcome?.via === 'ambient credentials'
+  const exportsKeys = Boolean(outcome && settings.outputEnvCredentials && !kept)
   // Only variables an earlier step set: an empty credential variable counts as unset everywhere,
   // but exporting one that was never there would still be noise for the post step to undo.
   if (settings.unsetCurrentCredentials && !exportsKeys) {
@@ -35,7 +35,6 @@ export async function publish(
   for (const text of profileWarnings(settings.inherited, exportsKeys, Boolean(settings.profile))) {
     warning(text, { title: 'AWS profile variable from an earlier step' })
   }
-  // Existing credentials that work are already in the environment: leave them be.
   if (outcome && exportsKeys) {
     const { credentials } = outcome.session
     set('AWS_ACCESS_KEY_ID', credentials.accessKeyId)
@@ -51,7 +50,8 @@ export async function publish(
     const { session } = outcome
     setOutput('aws-account-id', session.accountId)
     setOutput('authenticated-arn', session.arn)
-    if (settings.outputCredentials) {
+    // Like configure-aws-credentials, the runner's own credentials are never handed out.
+    if (settings.outputCredentials && outcome.via !== 'ambient credentials') {
       setOutput('aws-access-key-id', session.credentials.accessKeyId)
       setOutput('aws-secret-access-key', session.credentials.secretAccessKey)
       setOutput('aws-session-token', session.credentials.sessionToken ?? '')
