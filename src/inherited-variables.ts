@@ -20,6 +20,8 @@
  * all three (they count as unset), so those may be blanked.
  */
 
+import { quote } from './rules/input-error.js'
+
 export const CREDENTIAL_VARIABLES = [
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
@@ -50,7 +52,7 @@ export function readInherited(env: NodeJS.ProcessEnv): InheritedVariables {
 /**
  * The warnings for profile variables that stay in place while this step exports keys (`exportsKeys`)
  * or sets AWS_PROFILE itself (`setsProfile`). Values are profile names, not secrets, but they came
- * from outside, so they are shown JSON-quoted.
+ * from outside, so they are shown quoted (control characters escaped, long values cut).
  */
 export function profileWarnings(
   inherited: InheritedVariables,
@@ -68,7 +70,7 @@ export function profileWarnings(
     )
   }
   if (exportsKeys && named.length > 0) {
-    const shown = named.map(entry => `${entry.name}=${JSON.stringify(entry.value)}`).join(' and ')
+    const shown = named.map(entry => `${entry.name}=${quote(entry.value)}`).join(' and ')
     const sdks = named.some(entry => entry.name === 'AWS_PROFILE')
       ? 'the JavaScript and Go SDKs (and tools built on them: CDK, Terraform, Pulumi)'
       : 'the Go SDK (and tools built on it: Terraform, Pulumi)'
