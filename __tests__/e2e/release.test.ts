@@ -92,6 +92,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+test('script/release passes shellcheck', async () => {
+  const result = await run('shellcheck', [join(ROOT, 'script', 'release')], ROOT)
+  if (result.code === 127) throw new Error('shellcheck is needed: apt-get install shellcheck')
+  expect({ code: result.code, findings: result.stdout }).toEqual({ code: 0, findings: '' })
+})
+
 test(
   'refuses a dirty tree, a stale dist/ and a missing CHANGELOG section, leaving no tag or commit',
   async () => {

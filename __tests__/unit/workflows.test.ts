@@ -74,6 +74,25 @@ test('example.yml uses the published action (works when copied); self-test.yml t
   expect(read('self-test.yml')).toMatch(/uses: \.\/\n/)
 })
 
+test('release.yml moves the major tag only after checking the tag’s version and dist/', () => {
+  const release = parse(read('release.yml')) as {
+    on: { push: { tags: string[] } }
+    permissions: Record<string, string>
+    jobs: Record<string, Job & { permissions?: Record<string, string> }>
+  }
+  expect(release.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+'])
+  expect(release.permissions).toEqual({ contents: 'read' })
+  const [job] = Object.values(release.jobs)
+  expect(job?.permissions).toEqual({ contents: 'write' })
+  const runs = (job?.steps ?? []).map(s => s.run ?? '')
+  const checkDist = runs.findIndex(run => run.includes('bash script/check-dist'))
+  const version = runs.findIndex(run => run.includes('package.json'))
+  const move = runs.findIndex(run => run.includes('git push -f origin'))
+  expect(checkDist).toBeGreaterThan(-1)
+  expect(version).toBeGreaterThan(-1)
+  expect(move).toBeGreaterThan(Math.max(checkDist, version))
+})
+
 describe('self-test.yml: SELF_TEST_ROLES', () => {
   const step = workflow('self-test.yml').jobs.roles?.steps?.find(s => s.id === 'parse')
   const parseRoles = (value: string): { code: number; outputs: string; stdout: string } => {
