@@ -5,9 +5,9 @@
  * workflow uses (ROLE_ARN, ROLE_SESSION_NAME, DURATION_SECONDS, keys in AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY) run unchanged. Pure: the environment is passed in.
  *
- * Not here because inputs.ts already reads them the same way: AWS_REGION (then
- * AWS_DEFAULT_REGION) for aws-region, HTTPS_PROXY over HTTP_PROXY for http-proxy, NO_PROXY; and
- * AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, which are the credentials already in the job.
+ * Not here because inputs.ts already reads them the same way: HTTPS_PROXY over HTTP_PROXY for
+ * http-proxy, NO_PROXY; and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, which are the credentials
+ * already in the job.
  */
 /** How inputs are read (inputs.ts's InputReader, restated to keep the import one-way). */
 interface InputReader {
@@ -17,6 +17,8 @@ interface InputReader {
 
 /** Input → the variables that may fill it, in order; configure-aws-credentials' names first. */
 export const INPUT_VARIABLES: Readonly<Record<string, readonly string[]>> = {
+  // AWS_DEFAULT_REGION too: the AWS CLI's own variable, which the seed workflow sets.
+  'aws-region': ['AWS_REGION', 'AWS_DEFAULT_REGION'],
   'role-to-assume': ['ROLE_TO_ASSUME', 'ROLE_ARN'],
   'role-session-name': ['ROLE_SESSION_NAME'],
   'role-duration-seconds': ['ROLE_DURATION_SECONDS', 'DURATION_SECONDS'],

@@ -136,6 +136,7 @@ test(
       status: 200
     })
     expect(action.log.filter(line => line.startsWith('Input '))).toEqual([
+      'Input aws-region: from the environment variable AWS_DEFAULT_REGION',
       'Input role-to-assume: from the environment variable ROLE_ARN',
       'Input role-duration-seconds: from the environment variable DURATION_SECONDS',
       'Input role-session-name: from the environment variable ROLE_SESSION_NAME'

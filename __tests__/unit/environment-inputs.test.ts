@@ -47,6 +47,7 @@ test('the seed workflow’s variables (older docker action): ROLE_ARN, ROLE_SESS
   })
   expect(plan.source).toEqual({ kind: 'environment', chaining: false })
   expect(plan.inputsFromEnvironment).toEqual([
+    { input: 'aws-region', variable: 'AWS_REGION' },
     { input: 'role-to-assume', variable: 'ROLE_ARN' },
     { input: 'role-duration-seconds', variable: 'DURATION_SECONDS' },
     { input: 'role-session-name', variable: 'ROLE_SESSION_NAME' }
@@ -68,6 +69,7 @@ test('inputs win over variables; configure-aws-credentials’ names win over the
   const plan = read({}, { ROLE_TO_ASSUME: ROLE, ROLE_ARN: OTHER_ROLE, ...KEYS })
   expect(plan.role?.role).toEqual(expect.objectContaining({ arn: ROLE }))
   expect(plan.inputsFromEnvironment).toEqual([
+    { input: 'aws-region', variable: 'AWS_REGION' },
     { input: 'role-to-assume', variable: 'ROLE_TO_ASSUME' }
   ])
   expect(
@@ -84,7 +86,7 @@ test('an input given as blanks counts as empty, as @actions/core trims it', () =
 })
 
 test('without any variable the plan is the inputs’ alone, and nothing is listed', () => {
-  const plan = read({ 'role-to-assume': ROLE }, KEYS)
+  const plan = read({ 'role-to-assume': ROLE, 'aws-region': 'us-east-1' }, KEYS)
   expect(plan.inputsFromEnvironment).toEqual([])
   expect(plan.role?.sessionName).toBe('GitHubActions')
   expect(plan.role?.durationSeconds).toBe(3600)
@@ -152,8 +154,8 @@ test('a variable’s bad value is refused like the input’s, naming the variabl
 
 test('every variable configure-aws-credentials translates is honoured (22 names)', () => {
   const table = Object.values(INPUT_VARIABLES).flat()
-  // inputs.ts reads these four itself, with the same precedence (HTTPS_PROXY over HTTP_PROXY).
-  const readElsewhere = ['AWS_REGION', 'HTTP_PROXY', 'NO_PROXY']
+  // inputs.ts reads these itself, with the same precedence (HTTPS_PROXY over HTTP_PROXY).
+  const readElsewhere = ['HTTP_PROXY', 'NO_PROXY']
   const configureAwsCredentials = [
     'AWS_REGION',
     'ROLE_TO_ASSUME',
@@ -199,4 +201,18 @@ test('every variable configure-aws-credentials translates is honoured (22 names)
     noProxy: 'internal.example',
     fromInput: false
   })
+})
+
+test('a region from AWS_REGION or AWS_DEFAULT_REGION is logged and blamed by name', () => {
+  expect(read({ 'role-to-assume': ROLE }, { ...KEYS }).inputsFromEnvironment[0]).toEqual({
+    input: 'aws-region',
+    variable: 'AWS_REGION'
+  })
+  const error = refusal(
+    { 'role-to-assume': ROLE },
+    { ...KEYS, AWS_REGION: '', AWS_DEFAULT_REGION: 'US-EAST-1' }
+  )
+  expect(error.message).toMatch(
+    /^Input 'aws-region' \(from the environment variable AWS_DEFAULT_REGION\) .*got "US-EAST-1"/
+  )
 })
