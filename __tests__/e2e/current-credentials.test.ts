@@ -14,8 +14,10 @@ import {
   githubContext,
   MAIN_ENTRY,
   newJobDir,
+  ROOT,
   runPost,
   runStep,
+  spawnCollect,
   type StepResult
 } from '../../test-support/runner.js'
 
@@ -25,7 +27,7 @@ const KEYS = {
   'aws-secret-access-key': SEED.user.secretAccessKey
 }
 const DEPLOY_SESSION = `arn:aws:sts::${SEED.accounts.main}:assumed-role/deploy/GitHubActions`
-const CASE_TIMEOUT_MS = 30_000
+const CASE_TIMEOUT_MS = 60_000
 
 let emu: Emulator
 let jobDir = ''
@@ -71,6 +73,48 @@ async function laterCli(before: Record<string, string>, step?: StepResult) {
   const arn =
     result.code === 0 ? (JSON.parse(result.stdout) as { Arn: string }).Arn : result.stderr.trim()
   return { code: result.code, arn }
+}
+
+/**
+ * Who a later step's boto3 (Debian python3-boto3, botocore 1.29) and JavaScript SDK v3 (this
+ * repository's @aws-sdk/client-sts, default chain) are, with the job's environment after the step.
+ */
+async function laterSdks(before: Record<string, string>, step: StepResult) {
+  const home = githubContext(jobDir).HOME ?? ''
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...before,
+    ...step.env,
+    ENDPOINT: emu.url
+  }
+  const boto3 = await spawnCollect(
+    '/usr/bin/python3',
+    [
+      '-c',
+      "import os, boto3\ntry:\n  print(boto3.Session().client('sts', endpoint_url=os.environ['ENDPOINT']).get_caller_identity()['Arn'])\nexcept Exception as e:\n  print(type(e).__name__)"
+    ],
+    env,
+    30_000
+  )
+  if (boto3.code === 127 || /No module named/.test(boto3.stderr)) {
+    throw new Error('boto3 is needed: apt-get install python3-boto3')
+  }
+  const js = await spawnCollect(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module'
+const { STSClient, GetCallerIdentityCommand } = createRequire(${JSON.stringify(join(ROOT, 'package.json'))})('@aws-sdk/client-sts')
+const client = new STSClient({ endpoint: process.env.ENDPOINT, region: process.env.AWS_REGION })
+try { console.log((await client.send(new GetCallerIdentityCommand({}))).Arn) } catch (e) { console.log(e.name) }`
+    ],
+    env,
+    30_000
+  )
+  return { boto3: boto3.stdout.trim(), js: js.stdout.trim() }
 }
 
 const warnings = (result: StepResult): string[] =>
@@ -120,6 +164,8 @@ describe.each([
         /AWS_PROFILE="robot".*JavaScript and Go SDKs.*aws-profile/
       )
       expect(await laterCli(before, result)).toEqual({ code: 0, arn: DEPLOY_SESSION })
+      // What the warning says: boto3 takes the exported keys, the JavaScript SDK the profile.
+      expect(await laterSdks(before, result)).toEqual({ boto3: DEPLOY_SESSION, js: SEED.robot.arn })
     },
     CASE_TIMEOUT_MS
   )
@@ -157,6 +203,11 @@ describe.each([
         /AWS_PROFILE is set to an empty value.*The config profile \(\) could not be found.*aws-profile/
       )
       expect(await laterCli(before, plain)).toEqual(earlier)
+      // boto3 fails like the CLI; the JavaScript SDK ignores the empty profile.
+      expect(await laterSdks(before, plain)).toEqual({
+        boto3: 'ProfileNotFound',
+        js: DEPLOY_SESSION
+      })
 
       const withProfile = await mainStep(
         { ...KEYS, 'role-to-assume': SEED.roles.deploy, 'aws-profile': 'ci', ...unset },
