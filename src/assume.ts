@@ -153,7 +153,8 @@ export class Assumer {
    * keys nor a role, the same check on the runner's own credentials, which stay where they are.
    */
   async sourceSession(source: Source): Promise<Outcome> {
-    if (!source.credentials) throw new Error('no credentials to export') // inputs.ts requires keys here
+    // Keys and the environment always carry credentials; only web identity has none (it needs a role).
+    if (!source.credentials) throw new Error('no credentials to check')
     const arn = await getCallerIdentity(
       this.client(this.settings.region, source.credentials),
       this.signal
