@@ -13,6 +13,7 @@ import { debug, info, setSecret } from './runner.js'
 import { withoutDroppableTags } from './session-tags.js'
 import type { RoleRequest, Settings } from './settings.js'
 import { fromAccessKeys } from './sources/access-keys.js'
+import { fromDefaultChain } from './sources/default-chain.js'
 import { fromEnvironment } from './sources/environment.js'
 import { fetchIdToken, tokenExpiry } from './sources/github-oidc.js'
 import { fromTokenFile } from './sources/token-file.js'
@@ -34,7 +35,12 @@ const MAX_TOKEN_FETCHES = 3
 const MAX_SPECIAL_CHARACTER_TRIES = 12
 
 export type Via =
-  'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'source credentials' | 'existing credentials'
+  | 'AssumeRole'
+  | 'AssumeRoleWithWebIdentity'
+  | 'source credentials'
+  | 'existing credentials'
+  /** Neither a role nor keys: the runner's own credentials, checked and left where they are. */
+  | 'ambient credentials'
 
 export interface Outcome {
   session: Session
@@ -107,7 +113,7 @@ export class Assumer {
       case 'access-keys':
         return { credentials: fromAccessKeys(source.keys) }
       case 'environment':
-        return { credentials: fromEnvironment(this.env, source.chaining) }
+        return { credentials: await this.ambient(source.chaining) }
       case 'github-oidc':
         return {
           token: new TokenSupply(
@@ -127,9 +133,30 @@ export class Assumer {
     }
   }
 
-  /** Keys without a role: one GetCallerIdentity proves they work and names them. */
+  /**
+   * Keys an earlier step exported, else what the SDK's default chain finds; masked as soon as
+   * they are held, and one line says where they came from.
+   */
+  private async ambient(chaining: boolean): Promise<AwsCredentialIdentity> {
+    const fromEnv = fromEnvironment(this.env, chaining)
+    if (fromEnv) {
+      info(
+        'Source credentials: from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment'
+      )
+      return fromEnv
+    }
+    const { credentials, origin } = await fromDefaultChain(this.env)
+    info(`Source credentials: ${origin}`)
+    return credentials
+  }
+
+  /**
+   * Keys without a role: one GetCallerIdentity proves they work and names them. With neither
+   * keys nor a role, the same check on the runner's own credentials, which stay where they are.
+   */
   async sourceSession(source: Source): Promise<Outcome> {
-    if (!source.credentials) throw new Error('no credentials to export') // inputs.ts requires keys here
+    // Keys and the environment always carry credentials; only web identity has none (it needs a role).
+    if (!source.credentials) throw new Error('no credentials to check')
     const arn = await getCallerIdentity(
       this.client(this.settings.region, source.credentials),
       this.signal
@@ -137,7 +164,8 @@ export class Assumer {
     this.record.callerArn = arn
     return {
       session: { credentials: { ...source.credentials }, arn, accountId: accountOfArn(arn) },
-      via: 'source credentials'
+      via:
+        this.settings.source.kind === 'environment' ? 'ambient credentials' : 'source credentials'
     }
   }
 

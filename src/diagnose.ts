@@ -219,6 +219,12 @@ function noCredentials(failure: FailureContext): Diagnosis {
       'role-chaining assumes the role from credentials already in the environment, and there are none. Run a step that sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY first (for example this action without role-chaining).'
     )
   }
+  if (settings && !settings.role && settings.profileRoles.length === 0) {
+    return simple(
+      'No AWS credentials on the runner',
+      'Without role-to-assume and access keys the step checks the credentials the runner already has (an instance or container role, a profile, AWS_ACCESS_KEY_ID from an earlier step), and there are none. Give role-to-assume (with OIDC, `permissions: id-token: write`) or aws-access-key-id and aws-secret-access-key.'
+    )
+  }
   if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     if (isForkPullRequest(context)) {
       return simple(

@@ -3,7 +3,9 @@
  * environment and the run's context it is given, and touches no file and no network, so every rule
  * fails before any call to AWS. Nothing else reads inputs.
  */
+import { nameVariable, withEnvironmentInputs } from './environment-inputs.js'
 import type { RunContext } from './github-context.js'
+import { readInherited } from './inherited-variables.js'
 import { contextTags, OWN_TAG_KEYS } from './session-tags.js'
 import type {
   ProfileRole,
@@ -41,11 +43,28 @@ const MAX_INPUT_LENGTH = 65536
 /** STS's bounds on DurationSeconds, and the one-hour cap on chained sessions. */
 const DURATION = { min: 900, max: 43200, chained: 3600 }
 
+/**
+ * Inputs first; an empty input may be filled from its environment variable (environment-inputs.ts),
+ * and an error about such an input names the variable.
+ */
 export function readSettings(
   reader: InputReader,
   env: NodeJS.ProcessEnv,
   context: RunContext
 ): Settings {
+  const { reader: filled, supplied } = withEnvironmentInputs(reader, env)
+  try {
+    return { ...readPlan(filled, env, context), inputsFromEnvironment: supplied }
+  } catch (error) {
+    throw nameVariable(error, supplied)
+  }
+}
+
+function readPlan(
+  reader: InputReader,
+  env: NodeJS.ProcessEnv,
+  context: RunContext
+): Omit<Settings, 'inputsFromEnvironment'> {
   const input = boundedReader(reader)
   const flag = (name: string, fallback: boolean): boolean =>
     parseBoolean(name, input.get(name), fallback)
@@ -58,14 +77,22 @@ export function readSettings(
   const unsetCurrentCredentials = flag('unset-current-credentials', false)
   const roleChaining = flag('role-chaining', false)
   const keys = readAccessKeys(input)
-  const source = chooseSource(input, env, keys, roleChaining, flag('force-skip-oidc', false))
-
   const roleText = input.get('role-to-assume')
   const roleProfilesText = input.get('role-profiles')
-  if (!roleText && !keys && !roleProfilesText) {
+  const wantsRole = Boolean(roleText || roleProfilesText)
+  const source = chooseSource(
+    input,
+    env,
+    keys,
+    roleChaining,
+    flag('force-skip-oidc', false) || !wantsRole
+  )
+  // Neither a role nor keys: like configure-aws-credentials with only aws-region, the step checks
+  // the credentials the runner already has (GetCallerIdentity) and exports the region.
+  if (!wantsRole && source.kind === 'token-file') {
     throw new InputError(
-      'role-to-assume',
-      'is required unless aws-access-key-id and aws-secret-access-key are given (with OIDC, grant the job `permissions: id-token: write` and give the role ARN).'
+      'web-identity-token-file',
+      'needs role-to-assume: the token is exchanged for a session of that role.'
     )
   }
   if (!roleText && roleChaining) {
@@ -120,6 +147,7 @@ export function readSettings(
     // With a named profile the profile is the product; env credentials only when asked for.
     outputEnvCredentials: flag('output-env-credentials', profile === undefined),
     unsetCurrentCredentials,
+    inherited: readInherited(env),
     retry: {
       maxAttempts,
       actionTimeoutMs: timeoutSeconds > 0 ? timeoutSeconds * 1000 : undefined,
@@ -243,21 +271,22 @@ function readAccessKeys(input: InputReader): StaticCredentials | undefined {
 
 /**
  * Keys from inputs first; then an explicit token file; then GitHub OIDC when the job may request
- * a token; else whatever credentials the job already has (the SDK's default chain).
+ * a token and there is a role to assume; else whatever credentials the job already has (the SDK's
+ * default chain).
  */
 function chooseSource(
   input: InputReader,
   env: NodeJS.ProcessEnv,
   keys: StaticCredentials | undefined,
   roleChaining: boolean,
-  forceSkipOidc: boolean
+  skipOidc: boolean
 ): SourcePlan {
   if (keys) return { kind: 'access-keys', keys }
   const tokenFile = input.get('web-identity-token-file')
   if (tokenFile) return { kind: 'token-file', path: tokenFile }
   const requestUrl = env.ACTIONS_ID_TOKEN_REQUEST_URL
   const requestToken = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-  if (!forceSkipOidc && !roleChaining && requestUrl && requestToken) {
+  if (!skipOidc && !roleChaining && requestUrl && requestToken) {
     const audience = parseAudience('audience', input.get('audience') || 'sts.amazonaws.com')
     return { kind: 'github-oidc', requestUrl, requestToken, audience }
   }
@@ -284,9 +313,16 @@ function readSessionOptions(
 ): SessionOptions {
   const webIdentity = isWebIdentity(source)
   const maxDuration = roleChaining ? DURATION.chained : DURATION.max
+  const durationText = input.raw('role-duration-seconds') || '3600'
+  if (/^\d{1,9}$/.test(durationText) && Number(durationText) < DURATION.min) {
+    throw new InputError(
+      'role-duration-seconds',
+      `is ${Number(durationText)} seconds, shorter than STS allows: AssumeRole and AssumeRoleWithWebIdentity refuse DurationSeconds below ${DURATION.min} (15 minutes) with a ValidationError. Use ${DURATION.min} or more (at most ${maxDuration}).`
+    )
+  }
   const durationSeconds = parseWholeNumber(
     'role-duration-seconds',
-    input.raw('role-duration-seconds') || '3600',
+    durationText,
     { min: DURATION.min, max: maxDuration },
     roleChaining ? 'seconds (role chaining caps sessions at one hour)' : 'seconds'
   )

@@ -6,6 +6,7 @@
 import { Assumer, type AttemptRecord, type Outcome, type Source } from './assume.js'
 import { diagnose, type TokenClaims } from './diagnose.js'
 import { readRunContext, type RunContext } from './github-context.js'
+import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
 import { readSettings } from './inputs.js'
 import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
@@ -15,6 +16,7 @@ import {
   debug,
   getInput,
   getRawInput,
+  info,
   isDebug,
   setFailed,
   setSecret
@@ -24,13 +26,7 @@ import { maskSecret, redact } from './secrets.js'
 import type { Settings } from './settings.js'
 
 /** Credentials the job may carry that must not be used when unset-current-credentials is true. */
-const CURRENT_CREDENTIALS = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_DEFAULT_PROFILE'
-]
+const CURRENT_CREDENTIALS = [...CREDENTIAL_VARIABLES, ...PROFILE_VARIABLES]
 /** A server's error text can be long (up to the 1 MiB answer cap); real diagnoses are far shorter. */
 const MAX_ANNOTATION = 2_000
 const MAX_TITLE = 200
@@ -51,7 +47,9 @@ export class ProfileError extends Error {
 }
 
 export async function run(): Promise<void> {
-  // Mask the source secrets before anything else runs: nothing can print them after this.
+  // Mask the source keys before anything else runs: nothing can print them after this. The key
+  // ID too, as configure-aws-credentials does: it names the IAM user to whoever reads the log.
+  maskSecret(getInput('aws-access-key-id'))
   maskSecret(getInput('aws-secret-access-key'))
   maskSecret(getInput('aws-session-token'))
   maskAccountsEarly()
@@ -62,6 +60,10 @@ export async function run(): Promise<void> {
   let deadline: AbortSignal | undefined
   try {
     settings = readSettings({ get: getInput, raw: getRawInput }, process.env, context)
+    // Which variable filled an empty input; never the value (one of them may be a secret's).
+    for (const { input, variable } of settings.inputsFromEnvironment) {
+      info(`Input ${input}: from the environment variable ${variable}`)
+    }
     if (settings.unsetCurrentCredentials) {
       // Only in this process: the job keeps them until publish replaces them on success.
       for (const name of CURRENT_CREDENTIALS) Reflect.deleteProperty(process.env, name)

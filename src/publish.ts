@@ -7,13 +7,10 @@ import type { Outcome } from './assume.js'
 import { privateTempPath, writePrivate, type ProfileBackup } from './profile-files.js'
 import { markdownCode, markdownText } from './log-text.js'
 import type { ProfileEntry } from './profiles.js'
-import { appendSummary, exportVariable, info, setOutput } from './runner.js'
+import { profileWarnings } from './inherited-variables.js'
+import { appendSummary, exportVariable, info, setOutput, warning } from './runner.js'
 import type { Settings } from './settings.js'
 import { saveExportedVariables, saveProfileBackup } from './state.js'
-
-const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
-/** Variables that would make the AWS CLI and SDKs prefer another identity over ours. */
-const COMPETING_VARIABLES = ['AWS_PROFILE', 'AWS_DEFAULT_PROFILE']
 
 export async function publish(
   settings: Settings,
@@ -27,19 +24,19 @@ export async function publish(
     exported.push(name)
   }
 
-  if (settings.unsetCurrentCredentials) {
-    for (const name of [...CREDENTIAL_VARIABLES, ...COMPETING_VARIABLES]) set(name, '')
+  // Credentials already in the job (use-existing-credentials, or the runner's own) stay put.
+  const kept = outcome?.via === 'existing credentials' || outcome?.via === 'ambient credentials'
+  const exportsKeys = Boolean(outcome && settings.outputEnvCredentials && !kept)
+  // Only variables an earlier step set: an empty credential variable counts as unset everywhere,
+  // but exporting one that was never there would still be noise for the post step to undo.
+  if (settings.unsetCurrentCredentials && !exportsKeys) {
+    for (const name of settings.inherited.credentials) set(name, '')
   }
-  // Existing credentials that work are already in the environment: leave them be.
-  if (outcome && settings.outputEnvCredentials && outcome.via !== 'existing credentials') {
-    // A profile named by an earlier step would win over these keys in the AWS CLI.
-    const competing = COMPETING_VARIABLES.filter(
-      name => process.env[name] && !exported.includes(name)
-    )
-    if (competing.length > 0 && !settings.profile) {
-      info(`Blanking ${competing.join(' and ')} so later steps use the credentials exported here.`)
-      for (const name of competing) set(name, '')
-    }
+  // Profile variables are never blanked (inherited-variables.ts): say what stays in effect.
+  for (const text of profileWarnings(settings.inherited, exportsKeys, Boolean(settings.profile))) {
+    warning(text, { title: 'AWS profile variable from an earlier step' })
+  }
+  if (outcome && exportsKeys) {
     const { credentials } = outcome.session
     set('AWS_ACCESS_KEY_ID', credentials.accessKeyId)
     set('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey)
@@ -54,7 +51,8 @@ export async function publish(
     const { session } = outcome
     setOutput('aws-account-id', session.accountId)
     setOutput('authenticated-arn', session.arn)
-    if (settings.outputCredentials) {
+    // Like configure-aws-credentials, the runner's own credentials are never handed out.
+    if (settings.outputCredentials && outcome.via !== 'ambient credentials') {
       setOutput('aws-access-key-id', session.credentials.accessKeyId)
       setOutput('aws-secret-access-key', session.credentials.secretAccessKey)
       setOutput('aws-session-token', session.credentials.sessionToken ?? '')

@@ -2,6 +2,8 @@
  * The validated plan for one run: everything the inputs, the environment and the run's context
  * decide, before any network call. Built by inputs.ts; read by everything after it.
  */
+import type { SuppliedInput } from './environment-inputs.js'
+import type { InheritedVariables } from './inherited-variables.js'
 import type { RoleArn } from './rules/arn.js'
 import type { Tag } from './rules/tags.js'
 
@@ -60,6 +62,8 @@ export interface Settings {
   outputCredentials: boolean
   outputEnvCredentials: boolean
   unsetCurrentCredentials: boolean
+  /** Credential and profile variables earlier steps left in the job's environment. */
+  inherited: InheritedVariables
   retry: RetrySettings
   /** aws-profile: also write the session to this named profile. */
   profile?: { name: string }
@@ -71,6 +75,8 @@ export interface Settings {
   refreshCredentials: boolean
   /** Skip assuming when the credentials already in the environment work. */
   useExistingCredentials: boolean
+  /** Inputs that were empty and filled from an environment variable, in the order read. */
+  inputsFromEnvironment: SuppliedInput[]
   /** Proxy for AWS calls; `fromInput` when http-proxy was given rather than taken from HTTPS_PROXY. */
   proxy: { url?: string; noProxy?: string; fromInput: boolean }
 }

@@ -412,14 +412,15 @@ const LOOK_ALIKES: HostileCase[] = [
 
 const REQUIRED: HostileCase[] = [
   {
-    title: 'no role-to-assume and no keys',
+    title: 'a token file without role-to-assume',
     inputs: {
       'role-to-assume': null,
       'aws-access-key-id': null,
-      'aws-secret-access-key': null
+      'aws-secret-access-key': null,
+      'web-identity-token-file': '/tmp/token'
     },
-    input: 'role-to-assume',
-    rule: /is required unless aws-access-key-id and aws-secret-access-key are given/
+    input: 'web-identity-token-file',
+    rule: /needs role-to-assume/
   },
   {
     title: 'no aws-region and no AWS_REGION',

@@ -420,12 +420,18 @@ describe('role-to-assume', () => {
     )
   })
 
-  test('required without access keys', () => {
+  test('neither a role nor keys: the ambient credentials are checked, even where OIDC is possible', () => {
+    const plan = settings({ ...NO_KEYS, 'role-to-assume': null }, OIDC_ENV)
+    expect(plan.role).toBeUndefined()
+    expect(plan.profileRoles).toEqual([])
+    expect(plan.source).toEqual({ kind: 'environment', chaining: false })
+  })
+
+  test('a token file without a role is refused', () => {
     expectRefused(
-      { ...NO_KEYS, 'role-to-assume': null },
-      'role-to-assume',
-      /is required unless aws-access-key-id and aws-secret-access-key are given/,
-      OIDC_ENV
+      { ...NO_KEYS, 'role-to-assume': null, 'web-identity-token-file': '/tmp/token' },
+      'web-identity-token-file',
+      /needs role-to-assume/
     )
   })
 
@@ -603,7 +609,17 @@ describe('role-duration-seconds', () => {
     expect(roleOf({ 'role-duration-seconds': '' }).durationSeconds).toBe(3600)
   })
 
-  test.each(['899', '0', '43201', '999999999'])('refuses %s (out of range)', value => {
+  test.each(['899', '120', '0'])('refuses %s, explaining STS’s 900-second minimum', value => {
+    expectRefused(
+      { 'role-duration-seconds': value },
+      'role-duration-seconds',
+      new RegExp(
+        `is ${Number(value)} seconds, shorter than STS allows: .*DurationSeconds below 900 \\(15 minutes\\).*Use 900 or more`
+      )
+    )
+  })
+
+  test.each(['43201', '999999999'])('refuses %s (out of range)', value => {
     expectRefused(
       { 'role-duration-seconds': value },
       'role-duration-seconds',

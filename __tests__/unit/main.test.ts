@@ -151,7 +151,11 @@ describe('access keys → AssumeRole', () => {
 
     const masks = captured.lines.filter(line => line.startsWith('::add-mask::'))
     expect(masks).toEqual(expect.arrayContaining(SECRETS.map(secret => `::add-mask::${secret}`)))
-    expect(captured.lines[0]).toBe(`::add-mask::${SOURCE.secret}`)
+    // The source key ID first (configure-aws-credentials masks it too), then its secret.
+    expect(captured.lines.slice(0, 2)).toEqual([
+      `::add-mask::${SOURCE.id}`,
+      `::add-mask::${SOURCE.secret}`
+    ])
     expect(linesLeaking(captured.lines, SECRETS)).toEqual([])
     expect(readOutputs(captured)).toMatchObject({
       'aws-access-key-id': TEMP.AccessKeyId,

@@ -4,6 +4,7 @@ import type { StaticCredentials } from '../settings.js'
 
 /** Access keys from inputs (an IAM user whose only right is sts:AssumeRole on the role). */
 export function fromAccessKeys(keys: StaticCredentials): AwsCredentialIdentity {
+  maskSecret(keys.accessKeyId)
   maskSecret(keys.secretAccessKey)
   maskSecret(keys.sessionToken)
   return { ...keys }

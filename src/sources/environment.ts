@@ -22,6 +22,7 @@ export function fromEnvironment(
   const accessKeyId = env.AWS_ACCESS_KEY_ID
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY
   if (accessKeyId && secretAccessKey) {
+    maskSecret(accessKeyId)
     maskSecret(secretAccessKey)
     maskSecret(env.AWS_SESSION_TOKEN)
     return { accessKeyId, secretAccessKey, sessionToken: env.AWS_SESSION_TOKEN || undefined }

@@ -1,0 +1,221 @@
+/**
+ * Every intended difference from configure-aws-credentials that
+ * docs/migrating-from-configure-aws-credentials.md lists (D1, D2, …), through the committed
+ * bundle as the runner runs it, against the loopback emulator: one case per ID, and a check that
+ * the guide and this file name the same IDs, so neither can drift from the other.
+ */
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { SEED, startEmulator, type Emulator } from '../../test-support/emulator/index.js'
+import {
+  errorMessage,
+  errorTitle,
+  MAIN_ENTRY,
+  newJobDir,
+  ROOT,
+  runStep,
+  type StepResult
+} from '../../test-support/runner.js'
+
+const REGION = 'us-east-1'
+const KEYS = {
+  'aws-access-key-id': SEED.user.accessKeyId,
+  'aws-secret-access-key': SEED.user.secretAccessKey
+}
+const CASE_TIMEOUT_MS = 30_000
+
+let emu: Emulator
+let jobDir = ''
+
+beforeAll(async () => {
+  emu = await startEmulator()
+})
+afterAll(async () => {
+  await emu.close()
+})
+beforeEach(() => {
+  emu.clearFaults()
+  emu.resetStats()
+  jobDir = newJobDir()
+})
+afterEach(() => {
+  rmSync(jobDir, { recursive: true, force: true })
+})
+
+const oidcEnv = (): Record<string, string> => ({
+  ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken
+})
+
+function step(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  return runStep(MAIN_ENTRY, {
+    inputs: { 'aws-region': REGION, 'sts-endpoint': emu.url, ...inputs },
+    env,
+    jobDir
+  })
+}
+
+/** Refused before any request: one ::error naming the input, nothing exported. */
+function expectRefusedInput(result: StepResult, input: string, message?: RegExp): void {
+  expect(result.code).toBe(1)
+  expect(errorTitle(result)).toBe(`Invalid input: ${input}`)
+  if (message) expect(errorMessage(result)).toMatch(message)
+  expect(result.env).toEqual({})
+  expect(result.outputs).toEqual({})
+  expect(emu.stats().requests).toBe(0)
+}
+
+const CASES: Record<string, () => Promise<void>> = {
+  D1: async () => {
+    for (const [input, value] of [
+      ['role-duration-seconds', '900s'],
+      ['retry-max-attempts', '1e3'],
+      ['action-timeout-s', '30s']
+    ] as const) {
+      emu.resetStats()
+      const result = await step({ ...KEYS, 'role-to-assume': SEED.roles.deploy, [input]: value })
+      expectRefusedInput(result, input, /whole number/)
+    }
+  },
+  D2: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'role-duration-seconds': '120'
+    })
+    expectRefusedInput(result, 'role-duration-seconds', /below 900 \(15 minutes\)/)
+  },
+  D3: async () => {
+    const result = await step({ ...KEYS, 'role-to-assume': SEED.roles.trustOnly })
+    expect(result.code).toBe(1)
+    expect(emu.stats().AssumeRole).toBe(1)
+    expect(emu.lastRequest('AssumeRole')?.errorCode).toBe('AccessDenied')
+    expect(result.durationMs).toBeLessThan(5_000)
+  },
+  D4: async () => {
+    const result = await step(
+      { 'role-to-assume': SEED.roles.githubDeploy, 'custom-tags': '{"Team":"platform"}' },
+      oidcEnv()
+    )
+    expectRefusedInput(result, 'custom-tags', /STS refuses session tags there/)
+  },
+  D5: async () => {
+    const result = await step(
+      { 'role-to-assume': SEED.roles.githubDeploy, 'role-external-id': 'ext-id-1234' },
+      oidcEnv()
+    )
+    expectRefusedInput(result, 'role-external-id', /takes no external ID/)
+  },
+  D6: async () => {
+    const result = await step({ ...KEYS, 'role-to-assume': SEED.roles.trustOnly })
+    expect(result.code).toBe(1)
+    // configure-aws-credentials would have exported AWS_REGION and AWS_DEFAULT_REGION already.
+    expect(result.env).toEqual({})
+    expect(result.outputs).toEqual({})
+    const wrongAccount = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'allowed-account-ids': SEED.accounts.cross
+    })
+    expect(wrongAccount.code).toBe(1)
+    expect(wrongAccount.env).toEqual({})
+  },
+  D7: async () => {
+    const result = await step({ 'role-to-assume': 'github-deploy' }, oidcEnv())
+    expectRefusedInput(result, 'role-to-assume', /is a bare role name; give the full ARN/)
+  },
+  D8: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'role-session-name': 'deploy job'
+    })
+    expectRefusedInput(result, 'role-session-name')
+  },
+  D9: async () => {
+    const result = await step({ ...KEYS, 'role-to-assume': SEED.roles.deploy })
+    expect(result.code).toBe(0)
+    const stats = emu.stats()
+    expect({ AssumeRole: stats.AssumeRole, GetCallerIdentity: stats.GetCallerIdentity }).toEqual({
+      AssumeRole: 1,
+      GetCallerIdentity: 0
+    })
+    expect(result.outputs['aws-account-id']).toBe(SEED.accounts.main)
+  },
+  D10: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'unset-current-credentials': 'true'
+    })
+    expect(result.code).toBe(0)
+    expect(result.env).not.toHaveProperty('AWS_PROFILE')
+    expect(result.env).not.toHaveProperty('AWS_DEFAULT_PROFILE')
+    expect(result.env.AWS_REGION).toBe(REGION)
+  },
+  D11: async () => {
+    const result = await step(
+      { ...KEYS, 'role-to-assume': SEED.roles.deploy },
+      { AWS_PROFILE: 'earlier' }
+    )
+    expect(result.code).toBe(0)
+    expect(result.env).not.toHaveProperty('AWS_PROFILE')
+    const warnings = result.lines.filter(line => line.startsWith('::warning'))
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(/AWS_PROFILE="earlier".*set aws-profile here/)
+  },
+  D12: async () => {
+    const result = await step({})
+    expect(result.code).toBe(1)
+    expect(errorTitle(result)).toBe('No AWS credentials on the runner')
+    expect(errorMessage(result)).toMatch(/Give role-to-assume/)
+    expect(result.env).toEqual({})
+    expect(emu.stats().requests).toBe(0)
+  },
+  D13: async () => {
+    emu.setFaults({ serverErrors: { count: 1, status: 503 } })
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'special-characters-workaround': 'true',
+      'disable-retry': 'true'
+    })
+    // configure-aws-credentials would turn retries back on and try 12 times.
+    expect(result.code).toBe(1)
+    expect(emu.stats().AssumeRole).toBe(1)
+  },
+  D14: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'mask-aws-account-id': 'tRuE'
+    })
+    expect(result.code).toBe(0)
+    expect(result.masks).toContain(SEED.accounts.main)
+    const refused = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'mask-aws-account-id': 'yes'
+    })
+    expect(refused.code).toBe(1)
+    expect(errorTitle(refused)).toBe('Invalid input: mask-aws-account-id')
+  }
+}
+
+/** The guide's differences: ID and its bold title sentence. */
+const GUIDE = [
+  ...readFileSync(
+    join(ROOT, 'docs', 'migrating-from-configure-aws-credentials.md'),
+    'utf8'
+  ).matchAll(/^\*\*(D\d+)\. ([^*]+)\*\*/gm)
+].map(match => ({ id: match[1] ?? '', title: (match[2] ?? '').replace(/\s+/g, ' ').trim() }))
+
+test('the migration guide and this file name the same differences', () => {
+  expect(GUIDE.map(entry => entry.id)).toEqual(Object.keys(CASES))
+})
+
+test.each(GUIDE)(
+  '$id: $title',
+  ({ id }) => (CASES[id] ?? (() => Promise.reject(new Error(`no case for ${id}`))))(),
+  CASE_TIMEOUT_MS
+)
