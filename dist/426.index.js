@@ -13,18 +13,22 @@ exports.run = run;
  * `node dist/index.js credential-process <config>` whenever the profile's credentials are about to
  * expire; it fetches a fresh GitHub ID token and assumes the role again.
  *
- * Its stdout belongs to the credential_process protocol (one JSON document), so everything else
- * this process would print, workflow commands included, goes to stderr.
+ * Its stdout belongs to the credential_process protocol (one JSON document). It is no workflow
+ * step, and the AWS CLI and SDKs embed its stderr in their own errors: so no workflow commands at
+ * all (not even ::add-mask::), and stderr gets only neutralised, redacted human-readable lines.
  */
 const promises_1 = __webpack_require__(1455);
 const http_agents_js_1 = __webpack_require__(6774);
 const retry_js_1 = __webpack_require__(9809);
+const runner_js_1 = __webpack_require__(4813);
 const secrets_js_1 = __webpack_require__(7194);
 const github_oidc_js_1 = __webpack_require__(9837);
 const sts_js_1 = __webpack_require__(7403);
 const ATTEMPT_TIMEOUT_MS = 10_000;
 async function run(args) {
+    (0, runner_js_1.disableWorkflowCommands)();
     const write = process.stdout.write.bind(process.stdout);
+    // Anything else that would print to stdout (a library) goes to stderr instead.
     process.stdout.write = process.stderr.write.bind(process.stderr);
     try {
         const [configFile] = args;
@@ -34,7 +38,7 @@ async function run(args) {
         // A runner may keep passing fresh request variables to run: steps; prefer them when present.
         const requestUrl = process.env.ACTIONS_ID_TOKEN_REQUEST_URL || config.requestUrl;
         const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN || config.requestToken;
-        const log = (line) => void process.stderr.write(`${line}\n`);
+        const log = (line) => (0, runner_js_1.info)((0, secrets_js_1.redact)(line));
         const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS * 3);
         const agents = (0, http_agents_js_1.proxyAgents)(config.proxy ?? { fromInput: false });
         const token = await (0, github_oidc_js_1.fetchIdToken)({ requestUrl, requestToken, audience: config.audience }, new retry_js_1.TransientOnlyRetry(config.maxAttempts, 'ID token request', log), ATTEMPT_TIMEOUT_MS, signal, agents);
@@ -57,7 +61,7 @@ async function run(args) {
         }) + '\n');
     }
     catch (error) {
-        process.stderr.write(`credential_process failed: ${(0, secrets_js_1.redact)(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}\n`);
+        (0, runner_js_1.info)(`credential_process failed: ${(0, secrets_js_1.redact)(error instanceof Error ? `${error.name}: ${error.message}` : String(error))}`);
         process.exitCode = 1;
     }
 }
