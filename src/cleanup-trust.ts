@@ -7,6 +7,12 @@
 import { lstat, readFile } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
 import {
+  CONFIG_NAME,
+  currentPlatform,
+  launcherBaseCandidates,
+  launcherName
+} from './credential-process-launcher.js'
+import {
   PRIVATE_PREFIX,
   privateFolder,
   profilePaths,
@@ -32,13 +38,41 @@ export async function notOurFile(
 ): Promise<string | undefined> {
   const full = resolve(path)
   const name = basename(full)
-  if (dirname(full) !== resolve(privateFolder(env)) || !name.startsWith(PRIVATE_PREFIX)) {
-    return `it is not a file of this action in RUNNER_TEMP`
+  const inTemp =
+    dirname(full) === resolve(privateFolder(env)) &&
+    name.startsWith(PRIVATE_PREFIX) &&
+    name.endsWith('.json')
+  // A credential_process launcher's own two files, in a launcher folder of ours.
+  const inLauncher =
+    [launcherName(currentPlatform()), CONFIG_NAME].includes(name) &&
+    (await notOurLauncherFolder(dirname(full), env)) === undefined
+  if (!inTemp && !inLauncher) return `it is not a file of this action in RUNNER_TEMP`
+  return notPrivate(full, false)
+}
+
+/**
+ * Why `path` is not a credential_process launcher folder of ours (credential-process-launcher.ts:
+ * `assume-aws-role-*` directly in one of the folders a launcher may go), or undefined when it is.
+ */
+export async function notOurLauncherFolder(
+  path: string,
+  env: NodeJS.ProcessEnv
+): Promise<string | undefined> {
+  const full = resolve(path)
+  const bases = launcherBaseCandidates(env, currentPlatform()).map(base => resolve(base))
+  if (!bases.includes(dirname(full)) || !basename(full).startsWith(PRIVATE_PREFIX)) {
+    return 'it is not a launcher folder of this action'
   }
-  if (!name.endsWith('.json')) return 'it is not a file of this action in RUNNER_TEMP'
+  return notPrivate(full, true)
+}
+
+/** Why `full` is not a private file (or folder) of this user's, or undefined when it is one. */
+async function notPrivate(full: string, folder: boolean): Promise<string | undefined> {
   try {
     const stat = await lstat(full)
-    if (!stat.isFile()) return 'it is not a regular file'
+    if (folder ? !stat.isDirectory() : !stat.isFile()) {
+      return folder ? 'it is not a folder' : 'it is not a regular file'
+    }
     if (process.getuid && stat.uid !== process.getuid()) return 'another user owns it'
     // Windows reports no POSIX permissions (every file looks 0666); ownership is the runner's there.
     if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
@@ -92,7 +126,15 @@ export async function readTrustedBackup(
     else if (reason !== 'it does not exist')
       warnings.push(`did not delete ${shown(file)}: ${reason}.`)
   }
-  return { backup: { changes, files }, warnings }
+  const folders: string[] = []
+  for (const folder of Array.isArray(parsed.folders) ? (parsed.folders as unknown[]) : []) {
+    if (typeof folder !== 'string') continue
+    const reason = await notOurLauncherFolder(folder, env)
+    if (reason === undefined) folders.push(folder)
+    else if (reason !== 'it does not exist')
+      warnings.push(`did not remove ${shown(folder)}: ${reason}.`)
+  }
+  return { backup: { changes, files, folders }, warnings }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -97,7 +97,7 @@ const CASES: Record<string, () => Promise<void>> = {
       { 'role-to-assume': SEED.roles.githubDeploy, 'custom-tags': '{"Team":"platform"}' },
       oidcEnv()
     )
-    expectRefusedInput(result, 'custom-tags', /STS refuses session tags there/)
+    expectRefusedInput(result, 'custom-tags', /AssumeRoleWithWebIdentity takes no session tags/)
   },
   D5: async () => {
     const result = await step(

@@ -8,7 +8,7 @@
  * The clone's `build` script is replaced by a cheap deterministic copy so the test exercises the
  * release logic, not ncc (CI's check-dist job covers the real build).
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT, spawnCollect, type CliResult } from '../../test-support/runner.js'
@@ -79,7 +79,32 @@ beforeAll(async () => {
   await git(['init', '--quiet', '--bare', origin], dir)
   await git(['clone', '--quiet', '--no-hardlinks', ROOT, work], dir)
   for (const file of OVERLAY) copyFileSync(join(ROOT, file), join(work, file))
-  await run('npm', ['pkg', 'set', 'scripts.build=mkdir -p dist && cp src/index.ts dist/index.js'])
+  // The stand-in build also stands in for ncc's stats (one bundled package, installed in the
+  // clone's node_modules), so check-dist's licence check runs for real on what it reports.
+  const fakeDep = join(work, 'node_modules', 'fake-dep')
+  mkdirSync(fakeDep, { recursive: true })
+  writeFileSync(
+    join(fakeDep, 'package.json'),
+    '{"name":"fake-dep","version":"1.0.0","license":"MIT"}\n'
+  )
+  writeFileSync(join(fakeDep, 'LICENSE'), 'MIT\n')
+  writeFileSync(
+    join(work, 'script', 'cheap-build.mjs'),
+    [
+      "import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'",
+      "mkdirSync('dist', { recursive: true })",
+      "mkdirSync('.tmp', { recursive: true })",
+      "copyFileSync('src/index.ts', 'dist/index.js')",
+      "const stats = JSON.stringify({ modules: [{ name: './node_modules/fake-dep/index.js' }] })",
+      "for (const file of ['.tmp/stats-main.json', '.tmp/stats-post.json']) writeFileSync(file, stats)",
+      ''
+    ].join('\n')
+  )
+  await run('npm', [
+    'pkg',
+    'set',
+    'scripts.build=node script/cheap-build.mjs && node script/licenses.mjs .tmp/stats-main.json > dist/licenses.txt'
+  ])
   await run('npm', ['pkg', 'delete', 'scripts.prebuild'])
   rmSync(join(work, 'dist'), { recursive: true, force: true })
   await run('npm', ['run', 'build', '--silent'])

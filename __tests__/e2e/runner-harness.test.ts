@@ -216,7 +216,7 @@ describe('inputs, post steps and the working directory (ActionRunner.cs, NodeScr
     expect(warning).toBeUndefined()
     expect(inputs['AWS-Region']).toBe('eu-west-1')
     expect(inputs['aws-region']).toBeUndefined()
-    expect(inputs['role-session-name']).toBe('GitHubActions')
+    expect(inputs['force-skip-oidc']).toBe('false')
   })
 
   test("an input action.yml does not declare draws the runner's warning", () => {

@@ -321,6 +321,43 @@ describe('the post step trusts only what it can verify', () => {
     expect(process.exitCode).toBeUndefined()
   })
 
+  test('launcher folders: ours (and its two files) removed; a foreign folder or file left, a warning', async () => {
+    const { temp, home } = jobFolders()
+    const launcherDir = join(temp, 'assume-aws-role-Ab12Cd')
+    mkdirSync(launcherDir, { mode: 0o700 })
+    const launcher = join(
+      launcherDir,
+      process.platform === 'win32' ? 'credential-process.cmd' : 'credential-process'
+    )
+    const config = join(launcherDir, 'config.json')
+    for (const file of [launcher, config]) writeFileSync(file, 'x', { mode: 0o600 })
+    // Same names, but not in a folder of ours: a crafted record must not reach them.
+    const foreignDir = join(temp, 'other-tool')
+    mkdirSync(foreignDir, { mode: 0o700 })
+    const foreignConfig = join(foreignDir, 'config.json')
+    writeFileSync(foreignConfig, 'keep me', { mode: 0o600 })
+    const backup = join(temp, 'assume-aws-role-backup-4.json')
+    writeFileSync(
+      backup,
+      JSON.stringify({
+        changes: [],
+        files: [launcher, config, foreignConfig],
+        folders: [launcherDir, foreignDir, home]
+      }),
+      { mode: 0o600 }
+    )
+    captured = prepareRunner({}, { RUNNER_TEMP: temp, HOME: home, STATE_profileBackup: backup })
+    await cleanup()
+    expect(existsSync(launcherDir)).toBe(false)
+    expect(readFileSync(foreignConfig, 'utf8')).toBe('keep me')
+    expect(existsSync(foreignDir)).toBe(true)
+    expect(existsSync(home)).toBe(true)
+    const warnings = captured.lines.filter(line => line.startsWith('::warning')).join('\n')
+    expect(warnings).toContain('did not delete')
+    expect(warnings).toContain('did not remove')
+    expect(process.exitCode).toBeUndefined()
+  })
+
   test('a backup record others may write is not believed', async () => {
     const { temp, home, victim } = jobFolders()
     const backup = join(temp, 'assume-aws-role-backup-3.json')
