@@ -199,6 +199,42 @@ const CASES: Record<string, () => Promise<void>> = {
     })
     expect(refused.code).toBe(1)
     expect(errorTitle(refused)).toBe('Invalid input: mask-aws-account-id')
+  },
+  D15: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'custom-tags': '{"actor":"someone-else"}'
+    })
+    expectRefusedInput(result, 'custom-tags')
+  },
+  D16: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'role-skip-session-tagging': 'true',
+      'custom-tags': '{"Team":"platform"}'
+    })
+    expect(result.code).toBe(0)
+    expect(emu.lastRequest('AssumeRole')?.tags).toEqual([{ Key: 'Team', Value: 'platform' }])
+  },
+  D17: async () => {
+    const result = await step({
+      ...KEYS,
+      'role-to-assume': SEED.roles.deploy,
+      'transitive-tag-keys': 'NoSuchTag'
+    })
+    expectRefusedInput(result, 'transitive-tag-keys')
+  },
+  D18: async () => {
+    // 300 astral letters: cut by UTF-16 units, the 256th unit would be half of one.
+    const result = await step(
+      { ...KEYS, 'role-to-assume': SEED.roles.deploy },
+      { GITHUB_WORKFLOW: '𝒲'.repeat(300) }
+    )
+    expect(result.code).toBe(0)
+    const workflow = emu.lastRequest('AssumeRole')?.tags.find(tag => tag.Key === 'Workflow')
+    expect([...(workflow?.Value ?? '')]).toHaveLength(256)
   }
 }
 
