@@ -4,13 +4,13 @@
  * redacted, with nothing exported and no profile written.
  */
 import { Assumer, type AttemptRecord, type Outcome, type Source } from './assume.js'
-import { diagnose, type TokenClaims } from './diagnose.js'
+import { diagnose, type TokenClaims } from './diagnose/index.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
 import { readSettings } from './inputs.js'
 import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
-import { checkAllowedAccount } from './rules/allowed-accounts.js'
+import { checkAllowedAccount } from './allowed-accounts.js'
 import {
   appendSummary,
   debug,

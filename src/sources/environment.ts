@@ -1,7 +1,7 @@
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { maskSecret } from '../secrets.js'
 
-/** Raised when the job has no identity to call STS with; diagnose.ts explains the likely cause. */
+/** Raised when the job has no identity to call STS with; diagnose/credentials.ts explains the likely cause. */
 export class NoCredentialsError extends Error {
   constructor(message: string) {
     super(message)

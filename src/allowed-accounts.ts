@@ -1,3 +1,7 @@
+/**
+ * The check after STS answers: the session's account must be one of allowed-account-ids, else
+ * nothing is exported. Not an input rule: it needs the account STS names.
+ */
 /** The session is for an account outside allowed-account-ids: nothing may be exported. */
 export class AccountNotAllowedError extends Error {
   constructor(
