@@ -5,15 +5,11 @@
  * workflow uses (ROLE_ARN, ROLE_SESSION_NAME, DURATION_SECONDS, keys in AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY) run unchanged. Pure: the environment is passed in.
  *
- * Not here because inputs.ts already reads them the same way: HTTPS_PROXY over HTTP_PROXY for
- * http-proxy, NO_PROXY; and AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, which are the credentials
- * already in the job.
+ * Not here because they are already read the same way: HTTPS_PROXY over HTTP_PROXY for
+ * http-proxy, and NO_PROXY (inputs/network.ts); AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, which
+ * are the credentials already in the job (sources/environment.ts).
  */
-/** How inputs are read (inputs.ts's InputReader, restated to keep the import one-way). */
-interface InputReader {
-  get(name: string): string
-  raw(name: string): string
-}
+import type { InputReader } from './inputs/reader.js'
 
 /** Input → the variables that may fill it, in order; configure-aws-credentials' names first. */
 export const INPUT_VARIABLES: Readonly<Record<string, readonly string[]>> = {

@@ -1,6 +1,5 @@
-/** Rules for URL inputs (sts-endpoint, http-proxy) and for partitions matching the region. */
+/** Rules for the URL inputs: sts-endpoint and http-proxy, which share one rule for safe URLs. */
 import { InputError, hasControlCharacter, quote } from './input-error.js'
-import { partitionOfRegion } from './region.js'
 
 /**
  * An http(s) URL without user:password (which would end up in logs and errors), and https unless
@@ -8,7 +7,7 @@ import { partitionOfRegion } from './region.js'
  * signed requests must not cross a network in cleartext. Loopback http keeps tests and local peers
  * (a sidecar proxy) working.
  */
-export function parseStsEndpoint(input: string, value: string): string {
+function parseSafeUrl(input: string, value: string): string {
   // URL parsing silently drops tabs and line breaks; the value we pass on must be what was checked.
   if (/\s/.test(value) || hasControlCharacter(value)) {
     throw new InputError(input, `must be an http:// or https:// URL; got ${quote(value)}.`)
@@ -44,13 +43,12 @@ function isLoopback(hostname: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 }
 
-/** STS in one partition cannot assume a role of another: aws-cn roles need a cn-* region. */
-export function parsePartitionMatch(input: string, partition: string, region: string): void {
-  const expected = partitionOfRegion(region)
-  if (partition !== expected) {
-    throw new InputError(
-      input,
-      `is in partition ${partition} but aws-region ${region} is in ${expected}; use a region of the role's partition.`
-    )
-  }
+/** sts-endpoint: where STS calls go instead of the region's endpoint. */
+export function parseStsEndpoint(input: string, value: string): string {
+  return parseSafeUrl(input, value)
+}
+
+/** http-proxy: the proxy AWS calls go through; it sees the same requests, so the same rule. */
+export function parseProxyUrl(input: string, value: string): string {
+  return parseSafeUrl(input, value)
 }

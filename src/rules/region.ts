@@ -28,3 +28,14 @@ export function partitionOfRegion(region: string): string {
   if (region.startsWith('eusc-')) return 'aws-eusc'
   return 'aws'
 }
+
+/** STS in one partition cannot assume a role of another: aws-cn roles need a cn-* region. */
+export function parsePartitionMatch(input: string, partition: string, region: string): void {
+  const expected = partitionOfRegion(region)
+  if (partition !== expected) {
+    throw new InputError(
+      input,
+      `is in partition ${partition} but aws-region ${region} is in ${expected}; use a region of the role's partition.`
+    )
+  }
+}
