@@ -135,7 +135,8 @@ async function profileSections(
     const sourceKeys = { header: sourceProfile, entries: keyEntries(settings.source.keys) }
     return { credentials: [sourceKeys], config }
   }
-  if (settings.source.kind !== 'github-oidc') throw new Error('refresh needs keys or OIDC') // inputs.ts
+  // inputs/refresh.ts lets refresh-credentials through only with keys (above) or GitHub OIDC.
+  if (settings.source.kind !== 'github-oidc') throw new Error('refresh needs keys or OIDC')
   const processConfig: CredentialProcessConfig = {
     requestUrl: settings.source.requestUrl,
     requestToken: settings.source.requestToken,

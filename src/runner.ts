@@ -4,8 +4,9 @@
  *
  * This wraps @actions/core's own command modules instead of its index: the index statically imports
  * the OIDC HTTP client (@actions/http-client and undici, ~480 KB minified) that every run would
- * parse, costing ~50 ms of a ~160 ms start, although we fetch the ID token with the platform's
- * fetch (see sources/github-oidc.ts). Its modules are imported by path: the package's export map only lists the index.
+ * parse, costing ~50 ms of a ~160 ms start, although we fetch the ID token through the SDK's own
+ * HTTP handler (see sources/github-oidc.ts). Its modules are imported by path: the package's
+ * export map only lists the index.
  *
  * Every writer passes its text through `neutralise` (log-text.ts): no value can start a line, so
  * none can start a workflow command. Outputs, variables and state refuse line breaks outright.

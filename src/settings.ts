@@ -13,7 +13,7 @@ export interface StaticCredentials {
   sessionToken?: string
 }
 
-/** Where the identity that calls STS comes from, in the order inputs.ts chooses it. */
+/** Where the identity that calls STS comes from, in the order inputs/source.ts chooses it. */
 export type SourcePlan =
   | { kind: 'access-keys'; keys: StaticCredentials }
   | { kind: 'github-oidc'; requestUrl: string; requestToken: string; audience: string }

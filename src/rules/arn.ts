@@ -1,3 +1,7 @@
+/**
+ * Rules for ARNs: role ARNs (in a partition STS serves), bare role names and policy ARNs as inputs,
+ * and the grammar of the ARNs STS answers with.
+ */
 import { InputError, quote } from './input-error.js'
 
 /** Partitions STS serves; the region decides which one an ARN must be in. */

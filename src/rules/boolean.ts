@@ -1,3 +1,4 @@
+/** The rule for boolean inputs. */
 import { InputError, quote } from './input-error.js'
 
 /** Booleans are exactly true or false in any case; empty means the default. */

@@ -1,3 +1,4 @@
+/** The rule for the source keys given as inputs: shape only, never quoting a value. */
 import { InputError, hasControlCharacter } from './input-error.js'
 
 /**

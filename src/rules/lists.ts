@@ -1,3 +1,4 @@
+/** Rules for list inputs: how they split, and account IDs. */
 import { InputError, quote } from './input-error.js'
 
 /** Items of a list input, one per line or comma-separated; blank items are dropped. */

@@ -1,3 +1,4 @@
+/** Rules for session policies (inline-session-policy, managed-session-policies), within STS limits. */
 import { parsePolicyArn } from './arn.js'
 import { InputError } from './input-error.js'
 

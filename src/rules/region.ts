@@ -1,3 +1,4 @@
+/** Rules for regions and partitions: a region's shape, its partition, and roles matching it. */
 import { InputError, quote } from './input-error.js'
 
 const AWS_REGION = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/

@@ -1,3 +1,4 @@
+/** Rules for profile names (aws-profile) and role-profiles (`PROFILE=ROLE_ARN key=value…` lines). */
 import { InputError, quote } from './input-error.js'
 
 /** Profile names become INI section headers: no brackets, spaces or line breaks. */

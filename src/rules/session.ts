@@ -1,3 +1,4 @@
+/** Rules for what names a session: role-session-name, source-identity, role-external-id, audience. */
 import { InputError, hasControlCharacter, quote } from './input-error.js'
 
 /** STS's pattern for role session names and source identities. */

@@ -1,3 +1,4 @@
+/** The rule for whole-number inputs (durations, attempts, timeouts). */
 import { InputError, quote } from './input-error.js'
 
 /**

@@ -1,3 +1,4 @@
+/** Source credentials from the access-key inputs. */
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { maskSecret } from '../secrets.js'
 import type { StaticCredentials } from '../settings.js'

@@ -1,3 +1,4 @@
+/** Source credentials already in the job's environment, or the error saying there are none. */
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { maskSecret } from '../secrets.js'
 

@@ -1,3 +1,4 @@
+/** Source web identity token read from web-identity-token-file. */
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { InputError, quote } from '../rules/input-error.js'
