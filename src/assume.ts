@@ -238,7 +238,7 @@ export class Assumer {
    * again until the secret has only letters and digits, a bounded number of times.
    */
   private async withWorkaround(assume: () => Promise<Session>): Promise<Session> {
-    if (!this.settings.retry.specialCharactersWorkaround) return assume()
+    if (!this.settings.specialCharactersWorkaround) return assume()
     // Independent of retry-max-attempts: these are successful calls, not retries of failures.
     const tries = MAX_SPECIAL_CHARACTER_TRIES
     for (let attempt = 1; ; attempt++) {

@@ -110,11 +110,8 @@ function readPlan(
     outputEnvCredentials: flag('output-env-credentials', profile === undefined),
     unsetCurrentCredentials,
     inherited: readInherited(env),
-    retry: {
-      maxAttempts,
-      actionTimeoutMs,
-      specialCharactersWorkaround: flag('special-characters-workaround', false)
-    },
+    retry: { maxAttempts, actionTimeoutMs },
+    specialCharactersWorkaround: flag('special-characters-workaround', false),
     profile,
     profileRoles,
     overwriteProfiles: flag('overwrite-aws-profile', false),

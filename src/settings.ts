@@ -40,8 +40,6 @@ export interface RetrySettings {
   maxAttempts: number
   /** Bound on the whole main step, when set. */
   actionTimeoutMs?: number
-  /** Re-assume until the secret key has only letters and digits (bounded by maxAttempts). */
-  specialCharactersWorkaround: boolean
 }
 
 /** One of several roles assumed in one step, each written to its own profile. */
@@ -65,6 +63,11 @@ export interface Settings {
   /** Credential and profile variables earlier steps left in the job's environment. */
   inherited: InheritedVariables
   retry: RetrySettings
+  /**
+   * special-characters-workaround: re-assume (a bounded number of times, independent of retries)
+   * until the secret key has only letters and digits.
+   */
+  specialCharactersWorkaround: boolean
   /** aws-profile: also write the session to this named profile. */
   profile?: { name: string }
   /** overwrite-aws-profile: replace existing profiles of the same names (aws-profile and role-profiles). */

@@ -99,7 +99,7 @@ test.each([
   ['UNSET_CURRENT_CREDENTIALS', 'true', (s: Settings) => s.unsetCurrentCredentials],
   ['DISABLE_RETRY', 'true', (s: Settings) => s.retry.maxAttempts],
   ['RETRY_MAX_ATTEMPTS', '3', (s: Settings) => s.retry.maxAttempts],
-  ['SPECIAL_CHARACTERS_WORKAROUND', 'true', (s: Settings) => s.retry.specialCharactersWorkaround],
+  ['SPECIAL_CHARACTERS_WORKAROUND', 'true', (s: Settings) => s.specialCharactersWorkaround],
   ['USE_EXISTING_CREDENTIALS', 'true', (s: Settings) => s.useExistingCredentials],
   ['OVERWRITE_AWS_PROFILE', 'true', (s: Settings) => s.overwriteProfiles],
   ['ROLE_SKIP_SESSION_TAGGING', 'true', (s: Settings) => s.role?.tags],

@@ -153,7 +153,8 @@ describe('a plain run', () => {
       outputCredentials: false,
       outputEnvCredentials: true,
       unsetCurrentCredentials: false,
-      retry: { maxAttempts: 12, actionTimeoutMs: undefined, specialCharactersWorkaround: false },
+      retry: { maxAttempts: 12, actionTimeoutMs: undefined },
+      specialCharactersWorkaround: false,
       proxy: { url: undefined, noProxy: undefined, fromInput: false }
     })
   })
@@ -803,7 +804,7 @@ describe('booleans', () => {
     {
       input: 'special-characters-workaround',
       fallback: false,
-      read: s => s.retry.specialCharactersWorkaround
+      read: s => s.specialCharactersWorkaround
     },
     { input: 'use-existing-credentials', fallback: false, read: s => s.useExistingCredentials },
     {
