@@ -1,7 +1,7 @@
 /**
- * Emulator worlds for matrix jobs (one leg per account), built on the seed world as the README's
- * "One job per account (matrix)" section sets up IAM: per-account roles trusting GitHub's OIDC
- * provider, or trusting one IAM user together with an external ID.
+ * Emulator worlds for matrix jobs (one leg per account), built on the seed world as
+ * docs/matrix.md ("The IAM side for N accounts") sets up IAM: per-account roles trusting GitHub's
+ * OIDC provider, or trusting one IAM user together with an external ID.
  */
 import { GITHUB_ISSUER, SEED, seedWorld, type IamRole, type World } from './emulator/index.js'
 

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { actionInputs } from './action-inputs.js'
+import { REPOSITORY_OWNER, RUN_ENV, RUN_ID } from './github-context.js'
 import { readEnvFile, readFileCommand, uploadedSummary } from './file-commands.js'
 import { renderLog, SecretMasker } from './runner-log.js'
 
@@ -90,15 +91,9 @@ export function githubContext(jobDir: string): Record<string, string> {
   return {
     GITHUB_ACTIONS: 'true',
     CI: 'true',
-    GITHUB_REPOSITORY: 'octo-org/octo-repo',
-    GITHUB_REPOSITORY_OWNER: 'octo-org',
-    GITHUB_WORKFLOW: 'deploy',
-    GITHUB_ACTION: '__self',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_RUN_ID: '4242',
+    ...RUN_ENV,
+    GITHUB_REPOSITORY_OWNER: REPOSITORY_OWNER,
+    GITHUB_RUN_ID: RUN_ID,
     GITHUB_WORKSPACE: join(jobDir, 'workspace'),
     RUNNER_TEMP: join(jobDir, 'runner-temp'),
     RUNNER_ENVIRONMENT: 'github-hosted',

@@ -1,5 +1,5 @@
 /**
- * The unit tests' models of the consumers' parsing rules (__tests__/unit/consumer-rules.ts),
+ * The unit tests' models of the consumers' parsing rules (test-support/consumer-rules.ts),
  * checked against the consumers themselves where they are installed: Python's `shlex.split` and
  * botocore's `compat_shell_split(s, "win32")` (Debian's python3-botocore), and the INI reader of
  * Debian's Go SDK v2 1.17 (through the suite's Go program). A model that drifts from its consumer
@@ -19,7 +19,7 @@ import {
   shCommand,
   shlexSplit,
   windowsSplit
-} from '../unit/consumer-rules.js'
+} from '../../test-support/consumer-rules.js'
 
 /** The values a model accepts (it throws SpecialCharacter on what the consumer would expand). */
 function accepted(values: string[], model: (value: string) => unknown): string[] {

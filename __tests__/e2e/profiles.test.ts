@@ -8,7 +8,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
 import { fromIni } from '@aws-sdk/credential-provider-ini'
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { expectMode } from '../support/platform.js'
+import { expectMode } from '../../test-support/platform.js'
 import { SEED, startEmulator, type Emulator } from '../../test-support/emulator/index.js'
 import {
   MAIN_ENTRY,

@@ -1,8 +1,8 @@
 /**
  * The credential_process line and its launcher, through every consumer's parsing rule
- * (consumer-rules.ts), on POSIX and Windows paths holding spaces, `$`, backticks, `%`, `&`, quotes
- * and non-ASCII characters: each consumer must start the launcher, and the launcher must start
- * node on the bundle with the config, whatever the paths hold.
+ * (test-support/consumer-rules.ts), on POSIX and Windows paths holding spaces, `$`, backticks,
+ * `%`, `&`, quotes and non-ASCII characters: each consumer must start the launcher, and the
+ * launcher must start node on the bundle with the config, whatever the paths hold.
  */
 import { describe, expect, test } from '@jest/globals'
 import { posix, win32 } from 'node:path'
@@ -28,7 +28,7 @@ import {
   shScriptArgv,
   shlexSplit,
   windowsSplit
-} from './consumer-rules.js'
+} from '../../test-support/consumer-rules.js'
 
 const HOSTILE_POSIX = [
   '/home/runner/work/_actions/octo/assume role/v1',

@@ -10,8 +10,8 @@ import { SignJWT } from 'jose'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { prepareRunner, restoreRunner, type Captured } from '../support/runner-env.js'
-import { idTokenEndpoint, tokenAnswer } from '../support/id-token-endpoint.js'
+import { prepareRunner, restoreRunner, type Captured } from '../../test-support/runner-env.js'
+import { idTokenEndpoint, tokenAnswer } from '../../test-support/id-token-endpoint.js'
 
 const { run } = await import('../../src/credential-process.js')
 

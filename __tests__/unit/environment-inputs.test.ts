@@ -3,11 +3,11 @@
  * configure-aws-credentials (translateEnvVariables) and the older docker action do: inputs win,
  * each variable fills only its input, errors name the variable, and no value is kept for the log.
  */
-import type { RunContext } from '../../src/github-context.js'
 import { INPUT_VARIABLES } from '../../src/environment-inputs.js'
 import { readSettings, type InputReader } from '../../src/inputs.js'
 import { InputError } from '../../src/rules/input-error.js'
 import type { Settings } from '../../src/settings.js'
+import { REPOSITORY_ONLY_CONTEXT } from '../../test-support/github-context.js'
 
 const ROLE = 'arn:aws:iam::111111111111:role/deploy'
 const OTHER_ROLE = 'arn:aws:iam::111111111111:role/other'
@@ -15,7 +15,7 @@ const KEYS = {
   AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
   AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
 }
-const CONTEXT: RunContext = { repository: 'octo-org/octo-repo', payload: {} }
+const CONTEXT = REPOSITORY_ONLY_CONTEXT
 
 function read(inputs: Record<string, string>, env: NodeJS.ProcessEnv): Settings {
   const reader: InputReader = {

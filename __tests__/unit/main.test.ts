@@ -24,8 +24,9 @@ import {
   readSummary,
   restoreRunner,
   type Captured
-} from '../support/runner-env.js'
-import { idTokenEndpoint, sentRequest, tokenAnswer } from '../support/id-token-endpoint.js'
+} from '../../test-support/runner-env.js'
+import { PUSH_TAGS } from '../../test-support/github-context.js'
+import { idTokenEndpoint, sentRequest, tokenAnswer } from '../../test-support/id-token-endpoint.js'
 
 const { run } = await import('../../src/main.js')
 const { run: cleanup } = await import('../../src/cleanup.js')
@@ -122,16 +123,7 @@ describe('access keys → AssumeRole', () => {
       DurationSeconds: 3600
     })
     expect(input?.ExternalId).toBeUndefined()
-    expect(input?.Tags).toEqual([
-      { Key: 'GitHub', Value: 'Actions' },
-      { Key: 'Repository', Value: 'octo-org/octo-repo' },
-      { Key: 'Workflow', Value: 'deploy' },
-      { Key: 'Action', Value: '__self' },
-      { Key: 'Actor', Value: 'octocat' },
-      { Key: 'Commit', Value: '0123456789abcdef0123456789abcdef01234567' },
-      { Key: 'Branch', Value: 'refs/heads/main' },
-      { Key: 'EventName', Value: 'push' }
-    ])
+    expect(input?.Tags).toEqual(PUSH_TAGS)
     expect(captured.lines).toContain(
       `Assumed ${SESSION_ARN} in account 111111111111 (AssumeRole, expires 2026-11-25T15:00:00.000Z)`
     )

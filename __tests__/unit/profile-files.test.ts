@@ -10,7 +10,7 @@ import {
   undoChange,
   writeSections
 } from '../../src/profile-files.js'
-import { IS_WINDOWS, expectMode } from '../support/platform.js'
+import { IS_WINDOWS, expectMode } from '../../test-support/platform.js'
 
 const FILE =
   '# top comment\n[default]\nregion = eu-west-1\n\n[profile dev] ; inline\nregion = us-east-2\n; note\n[profile prod]\nregion = eu-central-1\n'

@@ -20,7 +20,7 @@ import {
   readSummary,
   restoreRunner,
   type Captured
-} from '../support/runner-env.js'
+} from '../../test-support/runner-env.js'
 
 const runner = await import('../../src/runner.js')
 const { markdownCode, markdownText, neutralise } = await import('../../src/log-text.js')

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jest } from '@jest/globals'
-import { parseCommandFile } from '../../test-support/runner.js'
+import { RUN_ENV } from './github-context.js'
+import { parseCommandFile } from './runner.js'
 
 export interface RunnerFiles {
   dir: string
@@ -58,13 +59,7 @@ export function prepareRunner(
     GITHUB_OUTPUT: files.output,
     GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_REPOSITORY: 'octo-org/octo-repo',
-    GITHUB_WORKFLOW: 'deploy',
-    GITHUB_ACTION: '__self',
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_EVENT_NAME: 'push',
+    ...RUN_ENV,
     AWS_EC2_METADATA_DISABLED: 'true',
     ...extraEnv
   })

@@ -1,7 +1,7 @@
 /**
  * Assertions that mean different things per platform: POSIX mode bits exist on Linux and macOS;
- * on Windows `chmod` only toggles read-only, so a mode is not asserted there (the README says so)
- * and the file's existence is all that is checked.
+ * on Windows `chmod` only toggles read-only, so a mode is not asserted there (docs/profiles.md
+ * says so) and the file's existence is all that is checked.
  */
 import { expect } from '@jest/globals'
 import { existsSync, statSync } from 'node:fs'
