@@ -2,10 +2,10 @@
  * The run's context (repository, workflow, ref, event) from @actions/github's Context class, which
  * reads only the GITHUB_* variables and the event file, plus the few variables it does not read
  * (base and head ref, job, triggering actor) straight from the environment, as
- * configure-aws-credentials reads them for its session tags. It is imported by path because the
- * package index also loads Octokit (~140 KB minified) that this action never calls.
+ * configure-aws-credentials reads them for its session tags. It is imported by path (see
+ * actions-toolkit.ts) because the package index also loads Octokit, which this action never calls.
  */
-import { Context } from '../node_modules/@actions/github/lib/context.js'
+import { Context } from './actions-toolkit.js'
 
 export interface RunContext {
   repository?: string

@@ -5,18 +5,18 @@
  * This wraps @actions/core's own command modules instead of its index: the index statically imports
  * the OIDC HTTP client (@actions/http-client and undici, ~480 KB minified) that every run would
  * parse, costing ~50 ms of a ~160 ms start, although we fetch the ID token through the SDK's own
- * HTTP handler (see sources/github-oidc.ts). Its modules are imported by path: the package's
- * export map only lists the index.
+ * HTTP handler (see sources/github-oidc.ts). Its modules are imported by path, in one place:
+ * actions-toolkit.ts.
  *
  * Every writer passes its text through `neutralise` (log-text.ts): no value can start a line, so
  * none can start a workflow command. Outputs, variables and state refuse line breaks outright.
  */
-import { issueCommand } from '../node_modules/@actions/core/lib/command.js'
 import {
+  issueCommand,
   issueFileCommand,
-  prepareKeyValueMessage
-} from '../node_modules/@actions/core/lib/file-command.js'
-import { toCommandProperties } from '../node_modules/@actions/core/lib/utils.js'
+  prepareKeyValueMessage,
+  toCommandProperties
+} from './actions-toolkit.js'
 import { appendFile } from 'node:fs/promises'
 import { EOL } from 'node:os'
 import { neutralise } from './log-text.js'
