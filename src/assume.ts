@@ -5,6 +5,7 @@
  */
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
+import { AttemptError, type AttemptFacts } from './attempt-error.js'
 import { errorCode } from './error-code.js'
 import { proxyAgents, type Agents } from './http-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
@@ -12,11 +13,9 @@ import { TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
 import { withoutDroppableTags } from './session-tags.js'
 import type { RoleRequest, Settings } from './settings.js'
-import { fromAccessKeys } from './sources/access-keys.js'
-import { fromDefaultChain } from './sources/default-chain.js'
 import { fromEnvironment } from './sources/environment.js'
-import { fetchIdToken, tokenExpiry } from './sources/github-oidc.js'
-import { fromTokenFile } from './sources/token-file.js'
+import { fetchIdToken } from './sources/github-oidc.js'
+import { resolveSource, type Source } from './sources/resolve-source.js'
 import {
   assumeRole,
   assumeRoleWithWebIdentity,
@@ -27,10 +26,6 @@ import {
 
 /** Each attempt gets at most this long; a stalled connection must not eat the whole budget. */
 const ATTEMPT_TIMEOUT_MS = 10_000
-/** A token with less than this left is replaced before use. */
-const TOKEN_EXPIRY_MARGIN_S = 30
-/** How many ID tokens one run may fetch (a fresh one when STS says the last expired). */
-const MAX_TOKEN_FETCHES = 3
 /** Re-assumes allowed by special-characters-workaround; each is a full AssumeRole call. */
 const MAX_SPECIAL_CHARACTER_TRIES = 12
 
@@ -47,22 +42,7 @@ export interface Outcome {
   via: Via
 }
 
-/** What a failure can be explained with: the token used, the role, the caller. */
-export interface AttemptRecord {
-  idToken?: string
-  roleArn?: string
-  callerArn?: string
-  /** The profile whose role failed, with role-profiles. */
-  profile?: string
-}
-
-/** The identity that calls STS, ready for any number of roles. */
-export interface Source {
-  /** For AssumeRole and GetCallerIdentity; undefined means the SDK's default chain. */
-  credentials?: AwsCredentialIdentity
-  /** For AssumeRoleWithWebIdentity: the current token, fetched once and shared. */
-  token?: TokenSupply
-}
+export type { Source } from './sources/resolve-source.js'
 
 export class Assumer {
   private readonly clients = new Map<string, STSClient>()
@@ -73,8 +53,7 @@ export class Assumer {
   constructor(
     private readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
-    private readonly signal: AbortSignal,
-    readonly record: AttemptRecord
+    private readonly signal: AbortSignal
   ) {
     this.attemptTimeoutMs = attemptTimeout(settings)
     this.agents = proxyAgents(settings.proxy)
@@ -106,48 +85,19 @@ export class Assumer {
     }
   }
 
-  /** The source identity, masked as soon as it is held. */
-  async source(): Promise<Source> {
-    const { source } = this.settings
-    switch (source.kind) {
-      case 'access-keys':
-        return { credentials: fromAccessKeys(source.keys) }
-      case 'environment':
-        return { credentials: await this.ambient(source.chaining) }
-      case 'github-oidc':
-        return {
-          token: new TokenSupply(
-            () =>
-              fetchIdToken(
-                source,
-                this.retry('ID token request'),
-                this.attemptTimeoutMs,
-                this.signal,
-                this.agents
-              ),
-            this.record
-          )
-        }
-      case 'token-file':
-        return { token: new TokenSupply(() => fromTokenFile(source.path, this.env), this.record) }
-    }
-  }
-
-  /**
-   * Keys an earlier step exported, else what the SDK's default chain finds; masked as soon as
-   * they are held, and one line says where they came from.
-   */
-  private async ambient(chaining: boolean): Promise<AwsCredentialIdentity> {
-    const fromEnv = fromEnvironment(this.env, chaining)
-    if (fromEnv) {
-      info(
-        'Source credentials: from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment'
-      )
-      return fromEnv
-    }
-    const { credentials, origin } = await fromDefaultChain(this.env)
-    info(`Source credentials: ${origin}`)
-    return credentials
+  /** The source identity (sources/resolve-source.ts), masked as soon as it is held. */
+  source(): Promise<Source> {
+    return resolveSource(this.settings.source, {
+      env: this.env,
+      fetchIdToken: plan =>
+        fetchIdToken(
+          plan,
+          this.retry('ID token request'),
+          this.attemptTimeoutMs,
+          this.signal,
+          this.agents
+        )
+    })
   }
 
   /**
@@ -161,7 +111,6 @@ export class Assumer {
       this.client(this.settings.region, source.credentials),
       this.signal
     )
-    this.record.callerArn = arn
     return {
       session: { credentials: { ...source.credentials }, arn, accountId: accountOfArn(arn) },
       via:
@@ -169,16 +118,33 @@ export class Assumer {
     }
   }
 
-  /** One role: AssumeRoleWithWebIdentity with a token, else AssumeRole with credentials. */
+  /**
+   * One role: AssumeRoleWithWebIdentity with a token, else AssumeRole with credentials. A failure
+   * is thrown as an AttemptError carrying the role, the caller and the token it was made with.
+   */
   async assume(
     source: Source,
     request: RoleRequest,
     region = this.settings.region
   ): Promise<Outcome> {
+    const facts: AttemptFacts = {}
+    try {
+      return await this.assumeWith(source, request, region, facts)
+    } catch (error) {
+      throw new AttemptError(error, { ...facts, idToken: source.token?.latest })
+    }
+  }
+
+  private async assumeWith(
+    source: Source,
+    request: RoleRequest,
+    region: string,
+    facts: AttemptFacts
+  ): Promise<Outcome> {
     const client = this.client(region, source.credentials)
     if (source.token) {
       const roleArn = 'arn' in request.role ? request.role.arn : request.role.bareName
-      this.record.roleArn ??= roleArn
+      facts.roleArn = roleArn
       const tokens = source.token
       const session = await this.withWorkaround(() =>
         tokens.use(token => {
@@ -188,8 +154,8 @@ export class Assumer {
       )
       return { session, via: 'AssumeRoleWithWebIdentity' }
     }
-    const roleArn = await this.resolveRoleArn(client, request)
-    this.record.roleArn ??= roleArn
+    const roleArn = await this.resolveRoleArn(client, request, facts)
+    facts.roleArn = roleArn
     const session = await this.withWorkaround(() => {
       debug(`AssumeRole ${roleArn} as session ${request.sessionName}`)
       return this.assumeFittingTags(client, roleArn, request)
@@ -224,10 +190,16 @@ export class Assumer {
     }
   }
 
-  private async resolveRoleArn(client: STSClient, request: RoleRequest): Promise<string> {
+  /** The role's ARN; a bare name is resolved in the caller's account (the caller goes on `facts`). */
+  private async resolveRoleArn(
+    client: STSClient,
+    request: RoleRequest,
+    facts: AttemptFacts
+  ): Promise<string> {
     if ('arn' in request.role) return request.role.arn
-    this.record.callerArn = await getCallerIdentity(client, this.signal)
-    const { arn, accountId } = roleArnInCallerAccount(request.role.bareName, this.record.callerArn)
+    facts.roleArn = request.role.bareName
+    facts.callerArn = await getCallerIdentity(client, this.signal)
+    const { arn, accountId } = roleArnInCallerAccount(request.role.bareName, facts.callerArn)
     if (this.settings.maskAccountId) setSecret(accountId)
     info(`Resolved role name ${request.role.bareName} to ${arn}`)
     return arn
@@ -282,55 +254,4 @@ function attemptTimeout(settings: Settings): number {
   return total
     ? Math.max(1_000, Math.min(ATTEMPT_TIMEOUT_MS, Math.floor(total / 3)))
     : ATTEMPT_TIMEOUT_MS
-}
-
-/**
- * One ID token shared by every role of the run, replaced when it is about to expire or when STS
- * says it has (a long run of retries can outlive a five-minute token). Bounded by MAX_TOKEN_FETCHES.
- */
-export class TokenSupply {
-  private current: Promise<string> | undefined
-  private fetches = 0
-
-  constructor(
-    private readonly fetchToken: () => Promise<string>,
-    private readonly record: AttemptRecord
-  ) {}
-
-  async use(assume: (token: string) => Promise<Session>): Promise<Session> {
-    let token = await this.get()
-    if (await this.expiresSoon(token)) token = await this.replace(token)
-    try {
-      return await assume(token)
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ExpiredTokenException') throw error
-      if (this.fetches >= MAX_TOKEN_FETCHES) throw error
-      info('The ID token expired before STS accepted it; fetching a fresh one')
-      return assume(await this.replace(token))
-    }
-  }
-
-  private get(): Promise<string> {
-    this.current ??= this.fetch()
-    return this.current
-  }
-
-  /** A new token, unless another role already replaced the stale one. */
-  private async replace(stale: string): Promise<string> {
-    if ((await this.get()) === stale && this.fetches < MAX_TOKEN_FETCHES)
-      this.current = this.fetch()
-    return this.get()
-  }
-
-  private async fetch(): Promise<string> {
-    this.fetches++
-    const token = await this.fetchToken()
-    this.record.idToken = token
-    return token
-  }
-
-  private async expiresSoon(token: string): Promise<boolean> {
-    const expiry = await tokenExpiry(token)
-    return expiry !== undefined && expiry - Date.now() / 1000 < TOKEN_EXPIRY_MARGIN_S
-  }
 }

@@ -3,7 +3,8 @@
  * outputs, profiles). Any failure becomes one ::error annotation and a step-summary section,
  * redacted, with nothing exported and no profile written.
  */
-import { Assumer, type AttemptRecord, type Outcome, type Source } from './assume.js'
+import { Assumer, type Outcome, type Source } from './assume.js'
+import { ProfileError, unwrapFailure } from './attempt-error.js'
 import { diagnose, type TokenClaims } from './diagnose/index.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
@@ -34,18 +35,6 @@ const MAX_SUMMARY = 65_536
 /** After action-timeout-s, this much grace for aborted calls to unwind before the process exits. */
 const EXIT_GRACE_MS = 3_000
 
-/** A role of role-profiles failed; the cause is diagnosed as usual, with the profile named. */
-export class ProfileError extends Error {
-  constructor(
-    readonly profile: string,
-    readonly roleArn: string,
-    readonly failure: unknown
-  ) {
-    super(`profile ${profile}`)
-    this.name = 'ProfileError'
-  }
-}
-
 export async function run(): Promise<void> {
   // Mask the source keys before anything else runs: nothing can print them after this. The key
   // ID too, as configure-aws-credentials does: it names the IAM user to whoever reads the log.
@@ -55,7 +44,6 @@ export async function run(): Promise<void> {
   maskAccountsEarly()
 
   const context = readRunContext()
-  const record: AttemptRecord = {}
   let settings: Settings | undefined
   let deadline: AbortSignal | undefined
   try {
@@ -71,7 +59,7 @@ export async function run(): Promise<void> {
     maskAccountOfRole(settings)
     await checkProfilesFree(settings, process.env)
     deadline = startDeadline(settings.retry.actionTimeoutMs)
-    const assumer = new Assumer(settings, process.env, deadline, record)
+    const assumer = new Assumer(settings, process.env, deadline)
 
     const { outcome, profiles } = await obtainSessions(assumer, settings)
     for (const session of [outcome?.session, ...profiles.map(entry => entry.outcome.session)]) {
@@ -87,7 +75,7 @@ export async function run(): Promise<void> {
     await publish(settings, outcome, profiles, backup)
   } catch (error) {
     const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
-    await reportFailure(error, settings, context, record, timedOut)
+    await reportFailure(error, { settings, context, timeoutMs: timedOut })
   }
 }
 
@@ -183,29 +171,19 @@ function startDeadline(timeoutMs: number | undefined): AbortSignal {
   return AbortSignal.timeout(Math.max(0, Math.floor(timeoutMs - performance.now())))
 }
 
-async function reportFailure(
-  error: unknown,
-  settings: Settings | undefined,
-  context: RunContext,
-  record: AttemptRecord,
+/** What a failure is explained with, besides the error and the facts it carries. */
+interface FailureReport {
+  settings: Settings | undefined
+  context: RunContext
   timeoutMs: number | undefined
-): Promise<void> {
-  let cause = error
-  if (error instanceof ProfileError) {
-    cause = error.failure
-    record.roleArn = error.roleArn
-    record.profile = error.profile
-  }
-  const claims = record.idToken ? await decodeClaims(record.idToken) : undefined
-  const diagnosis = diagnose(cause, {
-    settings,
-    env: process.env,
-    context,
-    record,
-    claims,
-    timeoutMs
-  })
-  const prefix = record.profile ? `Profile ${record.profile}: ` : ''
+}
+
+async function reportFailure(error: unknown, report: FailureReport): Promise<void> {
+  // What the diagnosis needs travels on the error (attempt-error.ts): unwrap it once here.
+  const { failure: cause, facts, profile } = unwrapFailure(error)
+  const claims = facts.idToken ? await decodeClaims(facts.idToken) : undefined
+  const diagnosis = diagnose(cause, { ...report, env: process.env, facts, claims })
+  const prefix = profile ? `Profile ${profile}: ` : ''
   // Cut only after redaction: a secret cut in half would no longer be recognised.
   setFailed(clip(redact(prefix + diagnosis.message), MAX_ANNOTATION), {
     title: clip(redact(prefix + diagnosis.title), MAX_TITLE)

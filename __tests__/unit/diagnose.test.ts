@@ -33,7 +33,7 @@ function stsError(name: string, message: string): STSServiceException {
 }
 
 function explain(error: unknown, settings: Settings, env: NodeJS.ProcessEnv = {}) {
-  return diagnose(error, { settings, env, context: CONTEXT, record: {} })
+  return diagnose(error, { settings, env, context: CONTEXT, facts: {} })
 }
 
 describe('partition-aware suggestions', () => {

@@ -109,10 +109,10 @@ function explainAssumeRoleDenied(failure: Failure): Diagnosis {
   }
 }
 
-/** The caller: the one STS names in "User: <arn> is not authorized …" (if a real ARN), else the one recorded. */
+/** The caller: the one STS names in "User: <arn> is not authorized …" (if a real ARN), else the one the attempt learned. */
 function callerOf(failure: Failure): string | undefined {
   const arn = /User: (arn:[^\s]+) is not authorized/.exec(failure.message)?.[1]
-  return (arn && isStsArn(arn, false) ? arn : undefined) ?? failure.record.callerArn
+  return (arn && isStsArn(arn, false) ? arn : undefined) ?? failure.facts.callerArn
 }
 
 /** The requested duration is above the 1-hour limit STS sets on role chaining. */

@@ -2,7 +2,7 @@
  * The shapes every diagnosis module shares: what comes out (a Diagnosis), what goes in (the
  * failure and its context), and what one cause is (a `matches`/`explain` pair).
  */
-import type { AttemptRecord } from '../assume.js'
+import type { AttemptFacts } from '../attempt-error.js'
 import type { RunContext } from '../github-context.js'
 import type { Settings } from '../settings.js'
 
@@ -21,7 +21,8 @@ export interface FailureContext {
   settings?: Settings
   env: NodeJS.ProcessEnv
   context: RunContext
-  record: AttemptRecord
+  /** What the failed attempt knew: the role, the caller, the ID token (attempt-error.ts). */
+  facts: AttemptFacts
   claims?: TokenClaims
   timeoutMs?: number
 }

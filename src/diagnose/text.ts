@@ -28,7 +28,7 @@ export function printableCode(name: string): string {
 /** The role the failure is about: the one attempted, else the one asked for as an ARN. */
 export function roleArnOf(failure: FailureContext): string | undefined {
   const role = failure.settings?.role?.role
-  return failure.record.roleArn ?? (role && 'arn' in role ? role.arn : undefined)
+  return failure.facts.roleArn ?? (role && 'arn' in role ? role.arn : undefined)
 }
 
 /**
