@@ -14,13 +14,7 @@ import { fromAccessKeys } from './sources/access-keys.js'
 import { fromEnvironment } from './sources/environment.js'
 import { fetchIdToken, tokenExpiry } from './sources/github-oidc.js'
 import { fromTokenFile } from './sources/token-file.js'
-import {
-  assumeRole,
-  assumeRoleWithWebIdentity,
-  createStsClient,
-  getCallerIdentity,
-  type Session
-} from './sts.js'
+import type { Session } from './sts.js'
 
 /** Each attempt gets at most this long; a stalled connection must not eat the whole budget. */
 const ATTEMPT_TIMEOUT_MS = 10_000
@@ -30,6 +24,13 @@ const TOKEN_EXPIRY_MARGIN_S = 30
 const MAX_TOKEN_FETCHES = 3
 /** Re-assumes allowed by special-characters-workaround; each is a full AssumeRole call. */
 const MAX_SPECIAL_CHARACTER_TRIES = 12
+
+/**
+ * The STS module, and with it the SDK, loaded on first use: the main step opens its connections
+ * and starts the ID-token request first, so they run while the SDK loads (preconnect.ts).
+ */
+let stsModule: Promise<typeof import('./sts.js')> | undefined
+const loadSts = (): Promise<typeof import('./sts.js')> => (stsModule ??= import('./sts.js'))
 
 export type Via =
   'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'source credentials' | 'existing credentials'
@@ -66,10 +67,12 @@ export class Assumer {
     private readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     private readonly signal: AbortSignal,
-    readonly record: AttemptRecord
+    readonly record: AttemptRecord,
+    /** Agents holding early connections (preconnect.ts); without them, the proxy's or none. */
+    agents?: Agents
   ) {
     this.attemptTimeoutMs = attemptTimeout(settings)
-    this.agents = proxyAgents(settings.proxy)
+    this.agents = agents ?? proxyAgents(settings.proxy)
   }
 
   /** With use-existing-credentials: the session the environment already has, if it works. */
@@ -78,8 +81,9 @@ export class Assumer {
     if (!accessKeyId || !secretAccessKey) return undefined
     const credentials = fromEnvironment(this.env, false)
     try {
+      const { getCallerIdentity } = await loadSts()
       const arn = await getCallerIdentity(
-        this.client(this.settings.region, credentials),
+        await this.client(this.settings.region, credentials),
         this.signal
       )
       return {
@@ -106,20 +110,22 @@ export class Assumer {
         return { credentials: fromAccessKeys(source.keys) }
       case 'environment':
         return { credentials: fromEnvironment(this.env, source.chaining) }
-      case 'github-oidc':
-        return {
-          token: new TokenSupply(
-            () =>
-              fetchIdToken(
-                source,
-                this.retry('ID token request'),
-                this.attemptTimeoutMs,
-                this.signal,
-                this.agents
-              ),
-            this.record
-          )
-        }
+      case 'github-oidc': {
+        const token = new TokenSupply(
+          () =>
+            fetchIdToken(
+              source,
+              this.retry('ID token request'),
+              this.attemptTimeoutMs,
+              this.signal,
+              this.agents
+            ),
+          this.record
+        )
+        // Every path that takes a source uses its token: ask now, while the SDK loads.
+        token.prefetch()
+        return { token }
+      }
       case 'token-file':
         return { token: new TokenSupply(() => fromTokenFile(source.path, this.env), this.record) }
     }
@@ -128,8 +134,9 @@ export class Assumer {
   /** Keys without a role: one GetCallerIdentity proves they work and names them. */
   async sourceSession(source: Source): Promise<Outcome> {
     if (!source.credentials) throw new Error('no credentials to export') // inputs.ts requires keys here
+    const { getCallerIdentity } = await loadSts()
     const arn = await getCallerIdentity(
-      this.client(this.settings.region, source.credentials),
+      await this.client(this.settings.region, source.credentials),
       this.signal
     )
     this.record.callerArn = arn
@@ -145,7 +152,8 @@ export class Assumer {
     request: RoleRequest,
     region = this.settings.region
   ): Promise<Outcome> {
-    const client = this.client(region, source.credentials)
+    const client = await this.client(region, source.credentials)
+    const { assumeRole, assumeRoleWithWebIdentity } = await loadSts()
     if (source.token) {
       const roleArn = 'arn' in request.role ? request.role.arn : request.role.bareName
       this.record.roleArn ??= roleArn
@@ -169,6 +177,7 @@ export class Assumer {
 
   private async resolveRoleArn(client: STSClient, request: RoleRequest): Promise<string> {
     if ('arn' in request.role) return request.role.arn
+    const { getCallerIdentity } = await loadSts()
     this.record.callerArn = await getCallerIdentity(client, this.signal)
     const { arn, accountId } = roleArnInCallerAccount(request.role.bareName, this.record.callerArn)
     if (this.settings.maskAccountId) setSecret(accountId)
@@ -203,7 +212,11 @@ export class Assumer {
   }
 
   /** One client per region and identity; credentials are fixed per run, so the region is the key. */
-  private client(region: string, credentials: AwsCredentialIdentity | undefined): STSClient {
+  private async client(
+    region: string,
+    credentials: AwsCredentialIdentity | undefined
+  ): Promise<STSClient> {
+    const { createStsClient } = await loadSts()
     const key = `${region} ${credentials?.accessKeyId ?? ''}`
     let client = this.clients.get(key)
     if (!client) {
@@ -239,6 +252,11 @@ export class TokenSupply {
     private readonly fetchToken: () => Promise<string>,
     private readonly record: AttemptRecord
   ) {}
+
+  /** Starts the first fetch; its outcome, failure included, goes to the first use. */
+  prefetch(): void {
+    this.get().catch(() => undefined)
+  }
 
   async use(assume: (token: string) => Promise<Session>): Promise<Session> {
     let token = await this.get()

@@ -12,7 +12,7 @@ import { AccountNotAllowedError } from './rules/allowed-accounts.js'
 import { InputError } from './rules/input-error.js'
 import type { Settings } from './settings.js'
 import { NoCredentialsError } from './sources/environment.js'
-import { IdTokenRequestError } from './sources/github-oidc.js'
+import { IdTokenRequestError } from './sources/id-token-error.js'
 
 export interface Diagnosis {
   title: string

@@ -3,10 +3,11 @@
  * outputs, profiles). Any failure becomes one ::error annotation and a step-summary section,
  * redacted, with nothing exported and no profile written.
  */
-import { Assumer, type AttemptRecord, type Outcome, type Source } from './assume.js'
+import type { Assumer, AttemptRecord, Outcome, Source } from './assume.js'
 import { diagnose, type TokenClaims } from './diagnose.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { readSettings } from './inputs.js'
+import { preconnect, type Preconnect } from './preconnect.js'
 import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
 import { checkAllowedAccount } from './rules/allowed-accounts.js'
@@ -54,6 +55,7 @@ export async function run(): Promise<void> {
   const record: AttemptRecord = {}
   let settings: Settings | undefined
   let deadline: AbortSignal | undefined
+  let warm: Preconnect | undefined
   try {
     settings = readSettings({ get: getInput, raw: getRawInput }, process.env, context)
     if (settings.unsetCurrentCredentials) {
@@ -63,7 +65,10 @@ export async function run(): Promise<void> {
     maskAccountOfRole(settings)
     await checkProfilesFree(settings, process.env)
     deadline = startDeadline(settings.retry.actionTimeoutMs)
-    const assumer = new Assumer(settings, process.env, deadline, record)
+    // Connect first, then load the SDK (it comes with assume.js): the handshakes run meanwhile.
+    warm = preconnect(settings, process.env)
+    const { Assumer } = await import('./assume.js')
+    const assumer = new Assumer(settings, process.env, deadline, record, warm?.agents)
 
     const { outcome, profiles } = await obtainSessions(assumer, settings)
     for (const session of [outcome?.session, ...profiles.map(entry => entry.outcome.session)]) {
@@ -80,6 +85,8 @@ export async function run(): Promise<void> {
   } catch (error) {
     const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
     await reportFailure(error, settings, context, record, timedOut)
+  } finally {
+    warm?.close()
   }
 }
 

@@ -2,18 +2,10 @@ import { HttpRequest } from '@smithy/core/protocols'
 import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler'
 import type { Agents } from '../http-agents.js'
 import type { TransientOnlyRetry } from '../retry.js'
+import { IdTokenRequestError } from './id-token-error.js'
 import { maskSecret } from '../secrets.js'
 
-/** GitHub answered the token request with an error; the status tells transient from permanent. */
-export class IdTokenRequestError extends Error {
-  readonly $metadata: { httpStatusCode: number }
-
-  constructor(status: number) {
-    super(`GitHub's ID token endpoint answered HTTP ${status}.`)
-    this.name = 'IdTokenRequestError'
-    this.$metadata = { httpStatusCode: status }
-  }
-}
+export { IdTokenRequestError }
 
 export interface IdTokenRequest {
   requestUrl: string

@@ -1,0 +1,148 @@
+/**
+ * Opens the connections the run will need (STS, and GitHub's ID-token endpoint on the OIDC path)
+ * before the SDK is loaded, so the TCP and TLS handshakes run while it loads. Each warm socket
+ * goes to the first request for exactly its protocol, host and port, through the agents given to
+ * the SDK's request handler; anything else (another host, a retry after the warm socket was used,
+ * a warm socket that failed or closed) gets a fresh connection as it would without this module.
+ * With a proxy nothing is opened early: the proxy agents decide where connections go.
+ */
+import { Agent as HttpAgent, type AgentOptions, type ClientRequestArgs } from 'node:http'
+import { Agent as HttpsAgent } from 'node:https'
+import { connect as netConnect, isIP, type Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { connect as tlsConnect } from 'node:tls'
+import { endpointFlags, stsEndpointFor } from './endpoint-resolution.js'
+import type { Agents } from './http-agents.js'
+import type { Settings } from './settings.js'
+
+/** The SDK request handler's own agent settings (@smithy/node-http-handler resolveDefaultConfig). */
+const SDK_AGENT_OPTIONS: AgentOptions = { keepAlive: true, maxSockets: 50 }
+
+export interface Preconnect {
+  /** For the SDK's request handler and the ID-token request, in place of its default agents. */
+  agents: Agents
+  /** Where connections were opened early, as protocol//host:port. */
+  targets: string[]
+  /** Closes the warm sockets no request took. */
+  close(): void
+}
+
+const keyOf = (protocol: string, host: string, port: number): string =>
+  `${protocol}//${host}:${port}`
+
+/** protocol//host:port of an http(s) URL, with the default port filled in. */
+function targetOf(url: string): { protocol: string; host: string; port: number } | undefined {
+  try {
+    const u = new URL(url)
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined
+    const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80
+    // URL keeps IPv6 brackets; sockets and agents use the bare address.
+    return { protocol: u.protocol, host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port }
+  } catch {
+    return undefined
+  }
+}
+
+/** The warm sockets, each handed out at most once. */
+class WarmSockets {
+  private readonly sockets = new Map<string, Socket>()
+
+  open(url: string): string | undefined {
+    const target = targetOf(url)
+    if (!target) return undefined
+    const key = keyOf(target.protocol, target.host, target.port)
+    if (this.sockets.has(key)) return key
+    const { host, port } = target
+    const socket =
+      target.protocol === 'https:'
+        ? // No SNI for an IP address, as https.Agent does.
+          tlsConnect({ host, port, servername: isIP(host) ? undefined : host })
+        : netConnect({ host, port })
+    socket.setNoDelay(true)
+    // A failure here is not the run's failure: the request that would have used the socket
+    // connects afresh and meets (and reports) the same problem in the usual way.
+    socket.on('error', () => this.drop(key, socket))
+    socket.on('close', () => this.drop(key, socket))
+    // Never keep the process alive for a socket no request may take.
+    socket.unref()
+    this.sockets.set(key, socket)
+    return key
+  }
+
+  take(protocol: string, options: ClientRequestArgs): Socket | undefined {
+    const host = options.host ?? options.hostname
+    const port = Number(options.port ?? options.defaultPort)
+    if (!host || !Number.isInteger(port)) return undefined
+    const key = keyOf(protocol, host, port)
+    const socket = this.sockets.get(key)
+    if (!socket) return undefined
+    this.sockets.delete(key)
+    if (socket.destroyed || !socket.writable || socket.readableEnded) {
+      socket.destroy()
+      return undefined
+    }
+    socket.ref()
+    return socket
+  }
+
+  close(): void {
+    for (const socket of this.sockets.values()) socket.destroy()
+    this.sockets.clear()
+  }
+
+  private drop(key: string, socket: Socket): void {
+    if (this.sockets.get(key) === socket) this.sockets.delete(key)
+    socket.destroy()
+  }
+}
+
+class WarmHttpsAgent extends HttpsAgent {
+  constructor(private readonly warm: WarmSockets) {
+    super(SDK_AGENT_OPTIONS)
+  }
+
+  override createConnection(
+    options: ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void
+  ): Duplex | null | undefined {
+    // https.Agent's own createConnection is tls.connect; @types/node does not declare it here.
+    const fresh = (HttpsAgent.prototype as HttpAgent).createConnection.bind(this)
+    return this.warm.take('https:', options) ?? fresh(options, callback)
+  }
+}
+
+class WarmHttpAgent extends HttpAgent {
+  constructor(private readonly warm: WarmSockets) {
+    super(SDK_AGENT_OPTIONS)
+  }
+
+  override createConnection(
+    options: ClientRequestArgs,
+    callback?: (error: Error | null, stream: Duplex) => void
+  ): Duplex | null | undefined {
+    return this.warm.take('http:', options) ?? super.createConnection(options, callback)
+  }
+}
+
+/**
+ * Opens the STS connection for the main region (the custom sts-endpoint, or the SDK's regional
+ * endpoint) and, with a GitHub OIDC source, the ID-token endpoint's. Undefined with a proxy.
+ */
+export function preconnect(settings: Settings, env: NodeJS.ProcessEnv): Preconnect | undefined {
+  if (settings.proxy.url) return undefined
+  const urls: string[] = []
+  if (settings.stsEndpoint) urls.push(settings.stsEndpoint)
+  else {
+    const flags = endpointFlags(env)
+    const url = flags && stsEndpointFor(settings.region, flags)
+    if (url) urls.push(url)
+  }
+  if (settings.source.kind === 'github-oidc') urls.push(settings.source.requestUrl)
+  const warm = new WarmSockets()
+  const targets = urls.flatMap(url => warm.open(url) ?? [])
+  return {
+    agents: { httpAgent: new WarmHttpAgent(warm), httpsAgent: new WarmHttpsAgent(warm) },
+    targets,
+    close: () => warm.close()
+  }
+}
