@@ -30,6 +30,12 @@ export interface Preconnect {
 const keyOf = (protocol: string, host: string, port: number): string =>
   `${protocol}//${host}:${port}`
 
+/** The key of the connection an agent is asked for (its options carry host and port). */
+function keyFor(protocol: string, options: ClientRequestArgs): string {
+  const port = Number(options.port ?? options.defaultPort)
+  return keyOf(protocol, options.host ?? options.hostname ?? '', port)
+}
+
 /** protocol//host:port of an http(s) URL, with the default port filled in. */
 function targetOf(url: string): { protocol: string; host: string; port: number } | undefined {
   try {
@@ -58,7 +64,9 @@ class WarmSockets {
         ? // No SNI for an IP address, as https.Agent does.
           tlsConnect({ host, port, servername: isIP(host) ? undefined : host })
         : netConnect({ host, port })
+    // As the agents set up their own connections (noDelay, keepAlive at keepAliveMsecs).
     socket.setNoDelay(true)
+    socket.setKeepAlive(true, 1000)
     // A failure here is not the run's failure: the request that would have used the socket
     // connects afresh and meets (and reports) the same problem in the usual way.
     socket.on('error', () => this.drop(key, socket))
@@ -69,20 +77,28 @@ class WarmSockets {
     return key
   }
 
-  take(protocol: string, options: ClientRequestArgs): Socket | undefined {
-    const host = options.host ?? options.hostname
-    const port = Number(options.port ?? options.defaultPort)
-    if (!host || !Number.isInteger(port)) return undefined
-    const key = keyOf(protocol, host, port)
+  has(protocol: string, options: ClientRequestArgs): boolean {
+    return this.sockets.has(keyFor(protocol, options))
+  }
+
+  /**
+   * The warm socket for this request, if it is still sound, on the next turn of the event loop:
+   * a reset or close that arrived while the SDK was loading (nothing ran the event loop) is only
+   * seen once the pending I/O has been read.
+   */
+  take(protocol: string, options: ClientRequestArgs, done: (socket?: Socket) => void): void {
+    const key = keyFor(protocol, options)
     const socket = this.sockets.get(key)
-    if (!socket) return undefined
     this.sockets.delete(key)
-    if (socket.destroyed || !socket.writable || socket.readableEnded) {
-      socket.destroy()
-      return undefined
-    }
-    socket.ref()
-    return socket
+    if (!socket) return done()
+    setImmediate(() => {
+      if (socket.destroyed || !socket.writable || socket.readableEnded) {
+        socket.destroy()
+        return done()
+      }
+      socket.ref()
+      done(socket)
+    })
   }
 
   close(): void {
@@ -96,6 +112,34 @@ class WarmSockets {
   }
 }
 
+type Callback = (error: Error | null, stream: Duplex) => void
+
+/**
+ * Agent.createConnection, with the warm socket for the same protocol, host and port if there is
+ * one and it is sound; otherwise the agent's own connection, exactly as without this module.
+ * Node's Agent accepts the socket through the callback (it always passes one).
+ */
+function connectWarm(
+  warm: WarmSockets,
+  protocol: string,
+  options: ClientRequestArgs,
+  callback: Callback | undefined,
+  fresh: (options: ClientRequestArgs, callback?: Callback) => Duplex | null | undefined
+): Duplex | null | undefined {
+  if (!callback || !warm.has(protocol, options)) return fresh(options, callback)
+  warm.take(protocol, options, socket => {
+    if (socket) return callback(null, socket)
+    let created: Duplex | null | undefined
+    try {
+      created = fresh(options, callback)
+    } catch (error) {
+      return callback(error as Error, undefined as unknown as Duplex)
+    }
+    if (created) callback(null, created)
+  })
+  return undefined
+}
+
 class WarmHttpsAgent extends HttpsAgent {
   constructor(private readonly warm: WarmSockets) {
     super(SDK_AGENT_OPTIONS)
@@ -103,11 +147,11 @@ class WarmHttpsAgent extends HttpsAgent {
 
   override createConnection(
     options: ClientRequestArgs,
-    callback?: (error: Error | null, stream: Duplex) => void
+    callback?: Callback
   ): Duplex | null | undefined {
-    // https.Agent's own createConnection is tls.connect; @types/node does not declare it here.
-    const fresh = (HttpsAgent.prototype as HttpAgent).createConnection.bind(this)
-    return this.warm.take('https:', options) ?? fresh(options, callback)
+    return connectWarm(this.warm, 'https:', options, callback, (o, c) =>
+      super.createConnection(o, c)
+    )
   }
 }
 
@@ -118,9 +162,11 @@ class WarmHttpAgent extends HttpAgent {
 
   override createConnection(
     options: ClientRequestArgs,
-    callback?: (error: Error | null, stream: Duplex) => void
+    callback?: Callback
   ): Duplex | null | undefined {
-    return this.warm.take('http:', options) ?? super.createConnection(options, callback)
+    return connectWarm(this.warm, 'http:', options, callback, (o, c) =>
+      super.createConnection(o, c)
+    )
   }
 }
 
