@@ -49,9 +49,22 @@ function targetOf(url: string): { protocol: string; host: string; port: number }
   }
 }
 
+/**
+ * How long a request waits for a warm socket's handshake before taking it as it is (its own
+ * request timeout then applies, as to any connection): the SDK's connection timeout (sts.ts).
+ */
+const HANDSHAKE_WAIT_MS = 5_000
+
+interface Warm {
+  socket: Socket
+  /** Settles true once connected (TLS: handshake done), false if it failed or closed first. */
+  ready: Promise<boolean>
+  openedAt: number
+}
+
 /** The warm sockets, each handed out at most once. */
 class WarmSockets {
-  private readonly sockets = new Map<string, Socket>()
+  private readonly sockets = new Map<string, Warm>()
 
   open(url: string): string | undefined {
     const target = targetOf(url)
@@ -71,9 +84,13 @@ class WarmSockets {
     // connects afresh and meets (and reports) the same problem in the usual way.
     socket.on('error', () => this.drop(key, socket))
     socket.on('close', () => this.drop(key, socket))
+    const ready = new Promise<boolean>(resolve => {
+      socket.once(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => resolve(true))
+      socket.once('close', () => resolve(false))
+    })
     // Never keep the process alive for a socket no request may take.
     socket.unref()
-    this.sockets.set(key, socket)
+    this.sockets.set(key, { socket, ready, openedAt: performance.now() })
     return key
   }
 
@@ -82,32 +99,40 @@ class WarmSockets {
   }
 
   /**
-   * The warm socket for this request, if it is still sound, on the next turn of the event loop:
-   * a reset or close that arrived while the SDK was loading (nothing ran the event loop) is only
-   * seen once the pending I/O has been read.
+   * The warm socket for this request once its handshake is done, if it is still sound; none if it
+   * failed (the request connects afresh). Checked on a later turn of the event loop: a reset
+   * that arrived while the SDK was loading is only seen once the pending I/O has been read.
    */
   take(protocol: string, options: ClientRequestArgs, done: (socket?: Socket) => void): void {
     const key = keyFor(protocol, options)
-    const socket = this.sockets.get(key)
+    const warm = this.sockets.get(key)
     this.sockets.delete(key)
-    if (!socket) return done()
-    setImmediate(() => {
-      if (socket.destroyed || !socket.writable || socket.readableEnded) {
-        socket.destroy()
-        return done()
-      }
-      socket.ref()
-      done(socket)
+    if (!warm) return done()
+    const { socket } = warm
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<boolean>(resolve => {
+      timer = setTimeout(resolve, HANDSHAKE_WAIT_MS - (performance.now() - warm.openedAt), true)
+    })
+    void Promise.race([warm.ready, waited]).then(ok => {
+      clearTimeout(timer)
+      setImmediate(() => {
+        if (!ok || socket.destroyed || !socket.writable || socket.readableEnded) {
+          socket.destroy()
+          return done()
+        }
+        socket.ref()
+        done(socket)
+      })
     })
   }
 
   close(): void {
-    for (const socket of this.sockets.values()) socket.destroy()
+    for (const { socket } of this.sockets.values()) socket.destroy()
     this.sockets.clear()
   }
 
   private drop(key: string, socket: Socket): void {
-    if (this.sockets.get(key) === socket) this.sockets.delete(key)
+    if (this.sockets.get(key)?.socket === socket) this.sockets.delete(key)
     socket.destroy()
   }
 }
