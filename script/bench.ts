@@ -2,7 +2,8 @@
  * What a user waits for (`npm run bench`; a script that prints figures, not a test): the main step
  * spawned as the runner spawns it, over HTTPS, through a loopback link with a real round-trip time.
  *
- *   npm run bench -- [--rtt 0,20,60] [--runs N] [--warmup N] [--node PATH] [--peer DIR] [--rss-runs N]
+ *   npm run bench -- [--rtt 0,20,60] [--runs N] [--warmup N] [--node PATH] [--peer DIR] [--before DIR]
+ *                    [--rss-runs N]
  *
  * - HTTPS: a throwaway CA (NODE_EXTRA_CA_CERTS) and a TLS front for the in-process emulator.
  * - Round trips: one delay link per RTT and per host (STS, GitHub's ID-token endpoint), each
@@ -10,7 +11,8 @@
  * - Paths: ours keys→role and OIDC→role; the "floor" (an ncc bundle of @aws-sdk/client-sts that
  *   creates an STSClient and sends one AssumeRole, nothing else); `node empty.mjs`; and, with
  *   --peer DIR (a checkout of aws-actions/configure-aws-credentials), its committed dist/ on the same
- *   two paths. Runs alternate round-robin over every path and RTT so drift hits all alike;
+ *   two paths; with --before DIR (this action at an earlier commit: its dist/ and action.yml),
+ *   that build too, so a change is measured against its predecessor in the same run. Runs alternate round-robin over every path and RTT so drift hits all alike;
  *   medians after warm-up.
  * - Counts STS and ID-token requests per run (the emulator's counters), peak RSS (a preload writes
  *   process.resourceUsage().maxRSS on exit, in separate runs), bytes of JS under dist/.
@@ -18,6 +20,7 @@
  * Everything listens on 127.0.0.1 and is closed at the end; every child is bounded by a timeout.
  * Prints the table and writes bench-results/rtt.json.
  */
+import { spawn } from 'node:child_process'
 import {
   existsSync,
   mkdirSync,
@@ -45,6 +48,7 @@ interface Options {
   rssRuns: number
   node: string
   peer?: string
+  before?: string
 }
 
 function parseArgs(argv: string[]): Options {
@@ -93,9 +97,17 @@ function parseArgs(argv: string[]): Options {
         opts.peer = dir
         break
       }
+      case '--before': {
+        const dir = value() ?? ''
+        if (!existsSync(join(dir, 'dist', 'index.js')) || !existsSync(join(dir, 'action.yml'))) {
+          throw new Error(`--before: ${dir} has no dist/index.js and action.yml`)
+        }
+        opts.before = dir
+        break
+      }
       case '--help':
         console.log(
-          'npm run bench -- [--rtt 0,20,60] [--runs N] [--warmup N] [--node PATH] [--peer DIR] [--rss-runs N]'
+          'npm run bench -- [--rtt 0,20,60] [--runs N] [--warmup N] [--node PATH] [--peer DIR] [--before DIR] [--rss-runs N]'
         )
         process.exit(0)
         break
@@ -143,17 +155,22 @@ async function buildFloor(dir: string): Promise<string> {
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
   const ncc = join(ROOT, 'node_modules', '.bin', 'ncc')
   const out = join(dir, 'floor-dist')
-  const r = await spawnCollect(
-    ncc,
-    ['build', join(dir, 'floor.mjs'), '-o', out, '-m', '-q'],
-    { PATH: process.env.PATH ?? '' },
-    120_000
-  )
+  // Run from its own folder: ncc would otherwise apply this repository's tsconfig.json paths.
+  const r = await new Promise<{ code: number | null; stderr: string }>(resolve => {
+    const child = spawn(ncc, ['build', 'floor.mjs', '-o', out, '-m', '-q'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 120_000
+    })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    child.on('close', code => resolve({ code, stderr }))
+  })
   if (r.code !== 0) throw new Error(`building the floor bundle failed: ${r.stderr}`)
   return join(out, 'index.mjs')
 }
 
-type Who = 'ours' | 'peer' | 'floor' | 'bare'
+type Who = 'ours' | 'before' | 'peer' | 'floor' | 'bare'
 interface Path {
   id: string
   who: Who
@@ -235,7 +252,12 @@ async function main(): Promise<void> {
     const paths: Path[] = [
       { id: 'bare', who: 'bare', flow: 'none', rtt: 0, entry: join(tmp, 'empty.mjs'), env: {} }
     ]
-    const whos: Who[] = ['ours', 'floor', ...(opts.peer ? (['peer'] as const) : [])]
+    const whos: Who[] = [
+      'ours',
+      'floor',
+      ...(opts.before ? (['before'] as const) : []),
+      ...(opts.peer ? (['peer'] as const) : [])
+    ]
     for (const rtt of opts.rtts) {
       for (const who of whos) {
         for (const flow of who === 'floor' ? (['keys'] as const) : (['keys', 'oidc'] as const)) {
@@ -244,12 +266,13 @@ async function main(): Promise<void> {
             who,
             flow,
             rtt,
-            entry:
-              who === 'ours'
-                ? MAIN_ENTRY
-                : who === 'floor'
-                  ? floorEntry
-                  : join(opts.peer ?? '', 'dist', 'index.js'),
+            entry: {
+              ours: MAIN_ENTRY,
+              floor: floorEntry,
+              before: join(opts.before ?? '', 'dist', 'index.js'),
+              peer: join(opts.peer ?? '', 'dist', 'index.js'),
+              bare: ''
+            }[who],
             env: {}
           })
         }
@@ -283,6 +306,8 @@ async function main(): Promise<void> {
         env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = emu.oidcRequestToken
       }
       if (p.who === 'ours') return stepEnvironment(jobDir, inputs, env).env
+      if (p.who === 'before')
+        return peerEnvironment(jobDir, join(opts.before ?? '', 'action.yml'), inputs, env)
       if (p.who === 'peer')
         return peerEnvironment(jobDir, join(opts.peer ?? '', 'action.yml'), inputs, env)
       const asInputs = Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])
@@ -309,7 +334,7 @@ async function main(): Promise<void> {
         let problem: string | undefined
         if (r.code !== 0)
           problem = `exit ${r.code}: ${(r.stdout.split('\n').find(l => l.startsWith('::error')) ?? r.stderr.trim().split('\n').at(-1) ?? '').slice(0, 200)}`
-        else if ((p.who === 'ours' || p.who === 'peer') && !exported.includes('AWS_SESSION_TOKEN'))
+        else if (p.who !== 'floor' && p.who !== 'bare' && !exported.includes('AWS_SESSION_TOKEN'))
           problem = 'no AWS_SESSION_TOKEN exported'
         return { ms, sts, idToken: s.idToken, problem }
       } finally {
@@ -366,17 +391,27 @@ async function main(): Promise<void> {
         const ours = stat(`ours-${flow}-${rtt}`)
         const floor = flow === 'keys' ? stat(`floor-keys-${rtt}`) : undefined
         const peer = opts.peer ? stat(`peer-${flow}-${rtt}`) : undefined
+        const before = opts.before ? stat(`before-${flow}-${rtt}`) : undefined
         const ratio = peer ? peer.median / ours.median : NaN
         rows.push([
           `${rtt} ms ${flow === 'keys' ? 'keys→role' : 'OIDC→role'}`,
+          ...(opts.before ? [before ? fmt(before.median) : ''] : []),
           fmt(ours.median),
           floor ? fmt(floor.median) : '',
           floor ? fmt(ours.median / floor.median, 2) : '',
           peer ? fmt(peer.median) : '',
           peer ? fmt(ratio, 2) : '',
+          ...(opts.before && opts.peer
+            ? [peer && before ? fmt(peer.median / before.median, 2) : '']
+            : []),
           `${ours.sts}${peer ? ` / ${peer.sts}` : ''}`,
           `${ours.idToken}${peer ? ` / ${peer.idToken}` : ''}`,
-          [...ours.failures, ...(floor?.failures ?? []), ...(peer?.failures ?? [])]
+          [
+            ...ours.failures,
+            ...(floor?.failures ?? []),
+            ...(peer?.failures ?? []),
+            ...(before?.failures ?? [])
+          ]
             .join('; ')
             .slice(0, 80) || 'ok'
         ])
@@ -386,7 +421,9 @@ async function main(): Promise<void> {
           ours,
           floor,
           peer,
+          before,
           ratioPeerOverOurs: ratio,
+          ratioPeerOverBefore: peer && before ? peer.median / before.median : undefined,
           oursOverFloor: floor ? ours.median / floor.median : undefined
         })
       }
@@ -395,11 +432,13 @@ async function main(): Promise<void> {
       table(
         [
           'RTT / path',
+          ...(opts.before ? ['before ms'] : []),
           'ours ms',
           'floor ms',
           'ours/floor',
           'peer ms',
           'peer/ours',
+          ...(opts.before && opts.peer ? ['peer/before'] : []),
           'STS req (ours/peer)',
           'ID-token req',
           'runs'
@@ -456,9 +495,9 @@ async function main(): Promise<void> {
     console.log('\nBudgets\n')
     console.log(
       table(
-        ['', 'budget', 'measured'],
-        budgets.map(b => [b.pass ? '✓' : '✗', b.budget, b.value])
-      ).replace(/^(.)\s+/gm, '$1  ')
+        ['budget', 'measured'],
+        budgets.map(b => [`${b.pass ? '✓' : '✗'} ${b.budget}`, b.value])
+      )
     )
     const seconds = (performance.now() - started) / 1000
     console.log(
