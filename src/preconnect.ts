@@ -90,7 +90,7 @@ class WarmSockets {
     })
     // Never keep the process alive for a socket no request may take.
     socket.unref()
-    this.sockets.set(key, { socket, ready, openedAt: performance.now() })
+    this.sockets.set(key, { socket, ready, openedAt: Date.now() })
     return key
   }
 
@@ -111,7 +111,7 @@ class WarmSockets {
     const { socket } = warm
     let timer: NodeJS.Timeout | undefined
     const waited = new Promise<boolean>(resolve => {
-      timer = setTimeout(resolve, HANDSHAKE_WAIT_MS - (performance.now() - warm.openedAt), true)
+      timer = setTimeout(resolve, HANDSHAKE_WAIT_MS - (Date.now() - warm.openedAt), true)
     })
     void Promise.race([warm.ready, waited]).then(ok => {
       clearTimeout(timer)
