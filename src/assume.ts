@@ -6,6 +6,7 @@
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { proxyAgents, type Agents } from './http-agents.js'
+import { letConnectionsProgress } from './preconnect.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
@@ -30,7 +31,8 @@ const MAX_SPECIAL_CHARACTER_TRIES = 12
  * and starts the ID-token request first, so they run while the SDK loads (preconnect.ts).
  */
 let stsModule: Promise<typeof import('./sts.js')> | undefined
-const loadSts = (): Promise<typeof import('./sts.js')> => (stsModule ??= import('./sts.js'))
+const loadSts = (): Promise<typeof import('./sts.js')> =>
+  (stsModule ??= letConnectionsProgress().then(() => import('./sts.js')))
 
 export type Via =
   'AssumeRole' | 'AssumeRoleWithWebIdentity' | 'source credentials' | 'existing credentials'

@@ -7,7 +7,7 @@ import type { Assumer, AttemptRecord, Outcome, Source } from './assume.js'
 import { diagnose, type TokenClaims } from './diagnose.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { readSettings } from './inputs.js'
-import { preconnect, type Preconnect } from './preconnect.js'
+import { letConnectionsProgress, preconnect, type Preconnect } from './preconnect.js'
 import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
 import { checkAllowedAccount } from './rules/allowed-accounts.js'
@@ -67,6 +67,7 @@ export async function run(): Promise<void> {
     deadline = startDeadline(settings.retry.actionTimeoutMs)
     // Connect first, then load the SDK (it comes with assume.js): the handshakes run meanwhile.
     warm = preconnect(settings, process.env)
+    await letConnectionsProgress()
     const { Assumer } = await import('./assume.js')
     const assumer = new Assumer(settings, process.env, deadline, record, warm?.agents)
 

@@ -196,6 +196,16 @@ class WarmHttpAgent extends HttpAgent {
 }
 
 /**
+ * One turn of the event loop, for the early connections to progress: a TLS socket sends its
+ * ClientHello, and answers the server's, only when the event loop reads its events, which
+ * compiling the SDK's chunks holds off (measured: the hello went out only once the SDK had
+ * loaded). Called between loading steps.
+ */
+export function letConnectionsProgress(): Promise<void> {
+  return new Promise(resolve => setImmediate(resolve))
+}
+
+/**
  * Opens the STS connection for the main region (the custom sts-endpoint, or the SDK's regional
  * endpoint) and, with a GitHub OIDC source, the ID-token endpoint's. Undefined with a proxy.
  */
