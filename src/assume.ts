@@ -8,6 +8,7 @@ import type { AwsCredentialIdentity } from '@smithy/types'
 import { AttemptError, type AttemptFacts } from './attempt-error.js'
 import { errorCode } from './error-code.js'
 import { proxyAgents, type Agents } from './http-agents.js'
+import { letConnectionsProgress } from './preconnect.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
@@ -16,18 +17,20 @@ import type { RoleRequest, Settings } from './settings.js'
 import { fromEnvironment } from './sources/environment.js'
 import { fetchIdToken } from './sources/github-oidc.js'
 import { resolveSource, type Source } from './sources/resolve-source.js'
-import {
-  assumeRole,
-  assumeRoleWithWebIdentity,
-  createStsClient,
-  getCallerIdentity,
-  type Session
-} from './sts.js'
+import type { Session } from './sts.js'
 
 /** Each attempt gets at most this long; a stalled connection must not eat the whole budget. */
 const ATTEMPT_TIMEOUT_MS = 10_000
 /** Re-assumes allowed by special-characters-workaround; each is a full AssumeRole call. */
 const MAX_SPECIAL_CHARACTER_TRIES = 12
+
+/**
+ * The STS module, and with it the SDK, loaded on first use: the main step opens its connections
+ * and starts the ID-token request first, so they run while the SDK loads (preconnect.ts).
+ */
+let stsModule: Promise<typeof import('./sts.js')> | undefined
+const loadSts = (): Promise<typeof import('./sts.js')> =>
+  (stsModule ??= letConnectionsProgress().then(() => import('./sts.js')))
 
 export type Via =
   | 'AssumeRole'
@@ -53,10 +56,12 @@ export class Assumer {
   constructor(
     private readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
-    private readonly signal: AbortSignal
+    private readonly signal: AbortSignal,
+    /** Agents holding early connections (preconnect.ts); without them, the proxy's or none. */
+    agents?: Agents
   ) {
     this.attemptTimeoutMs = attemptTimeout(settings)
-    this.agents = proxyAgents(settings.proxy)
+    this.agents = agents ?? proxyAgents(settings.proxy)
   }
 
   /** With use-existing-credentials: the session the environment already has, if it works. */
@@ -65,8 +70,9 @@ export class Assumer {
     if (!accessKeyId || !secretAccessKey) return undefined
     const credentials = fromEnvironment(this.env, false)
     try {
+      const { getCallerIdentity } = await loadSts()
       const arn = await getCallerIdentity(
-        this.client(this.settings.region, credentials),
+        await this.client(this.settings.region, credentials),
         this.signal
       )
       return {
@@ -86,8 +92,8 @@ export class Assumer {
   }
 
   /** The source identity (sources/resolve-source.ts), masked as soon as it is held. */
-  source(): Promise<Source> {
-    return resolveSource(this.settings.source, {
+  async source(): Promise<Source> {
+    const source = await resolveSource(this.settings.source, {
       env: this.env,
       fetchIdToken: plan =>
         fetchIdToken(
@@ -98,6 +104,9 @@ export class Assumer {
           this.agents
         )
     })
+    // Every path that takes a source uses its token: ask now, while the SDK loads.
+    source.token?.prefetch()
+    return source
   }
 
   /**
@@ -107,8 +116,9 @@ export class Assumer {
   async sourceSession(source: Source): Promise<Outcome> {
     // Keys and the environment always carry credentials; only web identity has none (it needs a role).
     if (!source.credentials) throw new Error('no credentials to check')
+    const { getCallerIdentity } = await loadSts()
     const arn = await getCallerIdentity(
-      this.client(this.settings.region, source.credentials),
+      await this.client(this.settings.region, source.credentials),
       this.signal
     )
     return {
@@ -141,7 +151,8 @@ export class Assumer {
     region: string,
     facts: AttemptFacts
   ): Promise<Outcome> {
-    const client = this.client(region, source.credentials)
+    const client = await this.client(region, source.credentials)
+    const { assumeRoleWithWebIdentity } = await loadSts()
     if (source.token) {
       const roleArn = 'arn' in request.role ? request.role.arn : request.role.bareName
       facts.roleArn = roleArn
@@ -173,6 +184,7 @@ export class Assumer {
     roleArn: string,
     request: RoleRequest
   ): Promise<Session> {
+    const { assumeRole } = await loadSts()
     try {
       return await assumeRole(client, roleArn, request, this.signal)
     } catch (error) {
@@ -198,6 +210,7 @@ export class Assumer {
   ): Promise<string> {
     if ('arn' in request.role) return request.role.arn
     facts.roleArn = request.role.bareName
+    const { getCallerIdentity } = await loadSts()
     facts.callerArn = await getCallerIdentity(client, this.signal)
     const { arn, accountId } = roleArnInCallerAccount(request.role.bareName, facts.callerArn)
     if (this.settings.maskAccountId) setSecret(accountId)
@@ -232,7 +245,11 @@ export class Assumer {
   }
 
   /** One client per region and identity; credentials are fixed per run, so the region is the key. */
-  private client(region: string, credentials: AwsCredentialIdentity | undefined): STSClient {
+  private async client(
+    region: string,
+    credentials: AwsCredentialIdentity | undefined
+  ): Promise<STSClient> {
+    const { createStsClient } = await loadSts()
     const key = `${region} ${credentials?.accessKeyId ?? ''}`
     let client = this.clients.get(key)
     if (!client) {

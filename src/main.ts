@@ -3,12 +3,13 @@
  * outputs, profiles). Any failure becomes one ::error annotation and a step-summary section,
  * redacted, with nothing exported and no profile written.
  */
-import { Assumer, type Outcome, type Source } from './assume.js'
+import type { Assumer, Outcome, Source } from './assume.js'
 import { ProfileError, unwrapFailure } from './attempt-error.js'
-import { diagnose, type TokenClaims } from './diagnose/index.js'
+import type { TokenClaims } from './diagnose/index.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
 import { readSettings } from './inputs.js'
+import { letConnectionsProgress, preconnect, type Preconnect } from './preconnect.js'
 import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
 import { publish } from './publish.js'
 import { checkAllowedAccount } from './allowed-accounts.js'
@@ -46,6 +47,7 @@ export async function run(): Promise<void> {
   const context = readRunContext()
   let settings: Settings | undefined
   let deadline: AbortSignal | undefined
+  let warm: Preconnect | undefined
   try {
     settings = readSettings({ get: getInput, raw: getRawInput }, process.env, context)
     // Which variable filled an empty input; never the value (one of them may be a secret's).
@@ -59,7 +61,11 @@ export async function run(): Promise<void> {
     maskAccountOfRole(settings)
     await checkProfilesFree(settings, process.env)
     deadline = startDeadline(settings.retry.actionTimeoutMs)
-    const assumer = new Assumer(settings, process.env, deadline)
+    // Connect first, then load the SDK (it comes with assume.js): the handshakes run meanwhile.
+    warm = preconnect(settings, process.env)
+    await letConnectionsProgress()
+    const { Assumer } = await import('./assume.js')
+    const assumer = new Assumer(settings, process.env, deadline, warm?.agents)
 
     const { outcome, profiles } = await obtainSessions(assumer, settings)
     for (const session of [outcome?.session, ...profiles.map(entry => entry.outcome.session)]) {
@@ -76,6 +82,8 @@ export async function run(): Promise<void> {
   } catch (error) {
     const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
     await reportFailure(error, { settings, context, timeoutMs: timedOut })
+  } finally {
+    warm?.close()
   }
 }
 
@@ -182,6 +190,9 @@ async function reportFailure(error: unknown, report: FailureReport): Promise<voi
   // What the diagnosis needs travels on the error (attempt-error.ts): unwrap it once here.
   const { failure: cause, facts, profile } = unwrapFailure(error)
   const claims = facts.idToken ? await decodeClaims(facts.idToken) : undefined
+  // Loaded only on failure: it names the SDK's error classes, and the SDK must not load before
+  // the early connections are open (preconnect.ts).
+  const { diagnose } = await import('./diagnose/index.js')
   const diagnosis = diagnose(cause, { ...report, env: process.env, facts, claims })
   const prefix = profile ? `Profile ${profile}: ` : ''
   // Cut only after redaction: a secret cut in half would no longer be recognised.

@@ -7,7 +7,6 @@ import { resolve } from 'node:path'
 import { launcherBase, writeLauncher } from './credential-process-launcher.js'
 import type { Outcome } from './assume.js'
 import { InputError, quote } from './rules/input-error.js'
-import { loadSharedConfigFiles } from '@smithy/core/config'
 import {
   configHeader,
   profilePaths,
@@ -175,6 +174,8 @@ function keyEntries(keys: {
 
 /** Profiles already defined in either file, as the SDK reads them. */
 async function existingProfiles(paths: ProfilePaths): Promise<Set<string>> {
+  // Loaded only with profiles: the main step parses as little as it can before it connects.
+  const { loadSharedConfigFiles } = await import('@smithy/core/config')
   const files = await loadSharedConfigFiles({
     filepath: paths.credentials,
     configFilepath: paths.config,

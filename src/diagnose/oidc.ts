@@ -5,7 +5,7 @@
 import { ExpiredTokenException, InvalidIdentityTokenException } from '@aws-sdk/client-sts'
 import { markdownCode, markdownText } from '../log-text.js'
 import { accountOfArn } from '../rules/arn.js'
-import { IdTokenRequestError } from '../sources/github-oidc.js'
+import { IdTokenRequestError } from '../sources/id-token-error.js'
 import type { Cause, Diagnosis, Failure } from './cause.js'
 import { json, partitionOf, roleArnOf, section, simple } from './text.js'
 

@@ -5,18 +5,10 @@ import { checkIdToken } from '../answers.js'
 import { boundedHandler } from '../bounded-http.js'
 import type { Agents } from '../http-agents.js'
 import type { TransientOnlyRetry } from '../retry.js'
+import { IdTokenRequestError } from './id-token-error.js'
 import { maskSecret } from '../secrets.js'
 
-/** GitHub answered the token request with an error; the status tells transient from permanent. */
-export class IdTokenRequestError extends Error {
-  readonly $metadata: { httpStatusCode: number }
-
-  constructor(status: number) {
-    super(`GitHub's ID token endpoint answered HTTP ${status}.`)
-    this.name = 'IdTokenRequestError'
-    this.$metadata = { httpStatusCode: status }
-  }
-}
+export { IdTokenRequestError }
 
 export interface IdTokenRequest {
   requestUrl: string

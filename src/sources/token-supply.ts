@@ -23,6 +23,11 @@ export class TokenSupply {
     return this.lastFetched
   }
 
+  /** Starts the first fetch; its outcome, failure included, goes to the first use. */
+  prefetch(): void {
+    this.get().catch(() => undefined)
+  }
+
   async use(assume: (token: string) => Promise<Session>): Promise<Session> {
     let token = await this.get()
     if (await this.expiresSoon(token)) token = await this.replace(token)
