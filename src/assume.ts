@@ -96,13 +96,12 @@ export class Assumer {
     const source = await resolveSource(this.settings.source, {
       env: this.env,
       fetchIdToken: plan =>
-        fetchIdToken(
-          plan,
-          this.retry('ID token request'),
-          this.attemptTimeoutMs,
-          this.signal,
-          this.agents
-        )
+        fetchIdToken(plan, {
+          retry: this.retry('ID token request'),
+          attemptTimeoutMs: this.attemptTimeoutMs,
+          signal: this.signal,
+          agents: this.agents
+        })
     })
     // Every path that takes a source uses its token: ask now, while the SDK loads.
     source.token?.prefetch()
@@ -253,13 +252,14 @@ export class Assumer {
     const key = `${region} ${credentials?.accessKeyId ?? ''}`
     let client = this.clients.get(key)
     if (!client) {
-      client = createStsClient(
-        { ...this.settings, region },
+      client = createStsClient({
+        region,
+        stsEndpoint: this.settings.stsEndpoint,
         credentials,
-        this.retry(credentials ? 'STS' : 'AssumeRoleWithWebIdentity'),
-        this.attemptTimeoutMs,
-        this.agents
-      )
+        retry: this.retry(credentials ? 'STS' : 'AssumeRoleWithWebIdentity'),
+        attemptTimeoutMs: this.attemptTimeoutMs,
+        agents: this.agents
+      })
       this.clients.set(key, client)
     }
     return client

@@ -53,18 +53,20 @@ export async function run(args: string[]): Promise<void> {
     const agents = proxyAgents(config.proxy ?? { fromInput: false })
     const token = await fetchIdToken(
       { requestUrl, requestToken, audience: config.audience },
-      new TransientOnlyRetry(config.maxAttempts, 'ID token request', log),
-      ATTEMPT_TIMEOUT_MS,
-      signal,
-      agents
+      {
+        retry: new TransientOnlyRetry(config.maxAttempts, 'ID token request', log),
+        attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
+        signal,
+        agents
+      }
     )
-    const client = createStsClient(
-      { region: config.region, stsEndpoint: config.stsEndpoint },
-      undefined,
-      new TransientOnlyRetry(config.maxAttempts, 'AssumeRoleWithWebIdentity', log),
-      ATTEMPT_TIMEOUT_MS,
+    const client = createStsClient({
+      region: config.region,
+      stsEndpoint: config.stsEndpoint,
+      retry: new TransientOnlyRetry(config.maxAttempts, 'AssumeRoleWithWebIdentity', log),
+      attemptTimeoutMs: ATTEMPT_TIMEOUT_MS,
       agents
-    )
+    })
     const session = await assumeRoleWithWebIdentity(
       client,
       config.roleArn,

@@ -10,14 +10,11 @@ import {
   STSClient,
   type Credentials
 } from '@aws-sdk/client-sts'
-import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { keepErrorBodies } from './error-code.js'
 import { checkArn, checkCredentials } from './answers.js'
-import { boundedHandler } from './bounded-http.js'
-import type { Agents } from './http-agents.js'
+import { callHandler, type CallOptions } from './call-options.js'
 import { accountOfArn } from './rules/arn.js'
-import type { TransientOnlyRetry } from './retry.js'
 import { maskSecret } from './secrets.js'
 import type { RoleRequest, Settings } from './settings.js'
 
@@ -44,32 +41,22 @@ export class IncompleteResponseError extends Error {
   }
 }
 
-const CONNECT_TIMEOUT_MS = 5_000
+/** Where the client sends, as whom, and how (retry, attempt bound, agents). */
+export interface StsClientOptions extends CallOptions, Pick<Settings, 'region' | 'stsEndpoint'> {
+  /** For AssumeRole and GetCallerIdentity; none for AssumeRoleWithWebIdentity. */
+  credentials?: AwsCredentialIdentity
+}
 
-export function createStsClient(
-  settings: Pick<Settings, 'region' | 'stsEndpoint'>,
-  credentials: AwsCredentialIdentity | undefined,
-  retry: TransientOnlyRetry,
-  attemptTimeoutMs: number,
-  agents: Agents = {}
-): STSClient {
+export function createStsClient(options: StsClientOptions): STSClient {
+  const { region, stsEndpoint, credentials, retry } = options
   const client = new STSClient({
-    region: settings.region,
-    endpoint: settings.stsEndpoint,
+    region,
+    endpoint: stsEndpoint,
     credentials,
     maxAttempts: retry.maxAttempts,
     retryStrategy: retry,
     // bounded-http.ts bounds each attempt as a whole (body included) and its size.
-    requestHandler: boundedHandler(
-      new NodeHttpHandler({
-        connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
-        requestTimeout: attemptTimeoutMs,
-        // Without this the SDK only logs a warning when an attempt stalls past requestTimeout.
-        throwOnRequestTimeout: true,
-        ...agents
-      }),
-      { endpoint: 'STS', deadlineMs: attemptTimeoutMs }
-    ),
+    requestHandler: callHandler('STS', options),
     customUserAgent: 'assume-aws-role-action'
   })
   keepErrorBodies(client)

@@ -1,10 +1,8 @@
 /** GitHub OIDC as the source: the ID token from the runner's token endpoint, checked and masked. */
 import { HttpRequest } from '@smithy/core/protocols'
-import { NodeHttpHandler, streamCollector } from '@smithy/node-http-handler'
+import { streamCollector } from '@smithy/node-http-handler'
 import { checkIdToken } from '../answers.js'
-import { boundedHandler } from '../bounded-http.js'
-import type { Agents } from '../http-agents.js'
-import type { TransientOnlyRetry } from '../retry.js'
+import { callHandler, type CallOptions } from '../call-options.js'
 import { IdTokenRequestError } from './id-token-error.js'
 import { maskSecret } from '../secrets.js'
 
@@ -16,7 +14,6 @@ export interface IdTokenRequest {
   audience: string
 }
 
-const CONNECT_TIMEOUT_MS = 5_000
 const ID_TOKEN_ENDPOINT = "GitHub's ID-token endpoint"
 
 /**
@@ -28,23 +25,13 @@ const ID_TOKEN_ENDPOINT = "GitHub's ID-token endpoint"
  */
 export async function fetchIdToken(
   request: IdTokenRequest,
-  retry: TransientOnlyRetry,
-  attemptTimeoutMs: number,
-  signal: AbortSignal,
-  agents: Agents = {}
+  options: CallOptions & { signal: AbortSignal }
 ): Promise<string> {
+  const { retry, signal } = options
   maskSecret(request.requestToken)
   const url = new URL(request.requestUrl)
   url.searchParams.set('audience', request.audience)
-  const handler = boundedHandler(
-    new NodeHttpHandler({
-      connectionTimeout: Math.min(CONNECT_TIMEOUT_MS, attemptTimeoutMs),
-      requestTimeout: attemptTimeoutMs,
-      throwOnRequestTimeout: true,
-      ...agents
-    }),
-    { endpoint: ID_TOKEN_ENDPOINT, deadlineMs: attemptTimeoutMs }
-  )
+  const handler = callHandler(ID_TOKEN_ENDPOINT, options)
   const httpRequest = new HttpRequest({
     method: 'GET',
     protocol: url.protocol,
