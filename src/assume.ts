@@ -8,7 +8,8 @@ import type { AwsCredentialIdentity } from '@smithy/types'
 import { AttemptError, type AttemptFacts } from './attempt-error.js'
 import { errorCode } from './error-code.js'
 import { proxyAgents, type Agents } from './http-agents.js'
-import { letConnectionsProgress } from './preconnect.js'
+import { letConnectionsProgress, type Preconnect } from './preconnect.js'
+import { warmAgents } from './warm-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
 import { TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
@@ -57,11 +58,11 @@ export class Assumer {
     private readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     private readonly signal: AbortSignal,
-    /** Agents holding early connections (preconnect.ts); without them, the proxy's or none. */
-    agents?: Agents
+    /** The early connections (preconnect.ts); without them, the proxy's agents or none. */
+    private readonly early?: Pick<Preconnect, 'sockets' | 'whenTaken'>
   ) {
     this.attemptTimeoutMs = attemptTimeout(settings)
-    this.agents = agents ?? proxyAgents(settings.proxy)
+    this.agents = early ? warmAgents(early.sockets) : proxyAgents(settings.proxy)
   }
 
   /** With use-existing-credentials: the session the environment already has, if it works. */
@@ -104,7 +105,14 @@ export class Assumer {
         })
     })
     // Every path that takes a source uses its token: ask now, while the SDK loads.
-    source.token?.prefetch()
+    const first = source.token?.prefetch()
+    const plan = this.settings.source
+    if (first && plan.kind === 'github-oidc' && this.early) {
+      // Until the request is on its early connection: loading the SDK holds the event loop for
+      // tens of milliseconds, and with it the TLS handshake and the request (measured: the
+      // request went out only once the SDK had loaded, and STS waited for the token).
+      await Promise.race([this.early.whenTaken(plan.requestUrl), first])
+    }
     return source
   }
 

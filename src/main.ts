@@ -10,8 +10,7 @@ import { readRunContext, type RunContext } from './github-context.js'
 import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
 import { readSettings } from './inputs.js'
 import { letConnectionsProgress, preconnect, type Preconnect } from './preconnect.js'
-import { checkProfilesFree, writeProfiles, type ProfileEntry } from './profiles.js'
-import { publish } from './publish.js'
+import type { ProfileEntry } from './profiles.js'
 import { checkAllowedAccount } from './allowed-accounts.js'
 import {
   appendSummary,
@@ -59,13 +58,16 @@ export async function run(): Promise<void> {
       for (const name of CURRENT_CREDENTIALS) Reflect.deleteProperty(process.env, name)
     }
     maskAccountOfRole(settings)
-    await checkProfilesFree(settings, process.env)
+    // Profile files, their launcher and publishing load only where used: what runs before the
+    // connections open (preconnect.ts) is what every run waits for.
+    const profiling = writesProfiles(settings) ? await import('./profiles.js') : undefined
+    await profiling?.checkProfilesFree(settings, process.env)
     deadline = startDeadline(settings.retry.actionTimeoutMs)
     // Connect first, then load the SDK (it comes with assume.js): the handshakes run meanwhile.
     warm = preconnect(settings, process.env)
     await letConnectionsProgress()
     const { Assumer } = await import('./assume.js')
-    const assumer = new Assumer(settings, process.env, deadline, warm?.agents)
+    const assumer = new Assumer(settings, process.env, deadline, warm)
 
     const { outcome, profiles } = await obtainSessions(assumer, settings)
     for (const session of [outcome?.session, ...profiles.map(entry => entry.outcome.session)]) {
@@ -76,8 +78,11 @@ export async function run(): Promise<void> {
       }
       checkAllowedAccount(settings.allowedAccountIds, session.accountId)
     }
+    const { publish } = await import('./publish.js')
     const backup =
-      profiles.length > 0 ? await writeProfiles(settings, profiles, process.env) : undefined
+      profiles.length > 0 && profiling
+        ? await profiling.writeProfiles(settings, profiles, process.env)
+        : undefined
     await publish(settings, outcome, profiles, backup)
   } catch (error) {
     const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
@@ -140,6 +145,13 @@ async function obtainSessions(
     }
   })
   return { outcome, profiles }
+}
+
+/** Whether the run writes (and so first checks) named profiles or a credential_process launcher. */
+function writesProfiles(settings: Settings): boolean {
+  return (
+    Boolean(settings.profile) || settings.profileRoles.length > 0 || settings.refreshCredentials
+  )
 }
 
 /**

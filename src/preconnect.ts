@@ -1,28 +1,28 @@
 /**
  * Opens the connections the run will need (STS, and GitHub's ID-token endpoint on the OIDC path)
  * before the SDK is loaded, so the TCP and TLS handshakes run while it loads. Each warm socket
- * goes to the first request for exactly its protocol, host and port, through the agents given to
- * the SDK's request handler; anything else (another host, a retry after the warm socket was used,
- * a warm socket that failed or closed) gets a fresh connection as it would without this module.
- * With a proxy nothing is opened early: the proxy agents decide where connections go.
+ * goes to the first request for exactly its protocol, host and port, through the agents
+ * warm-agents.ts gives the SDK's request handler; anything else (another host, a retry after the
+ * warm socket was used, a warm socket that failed or closed) gets a fresh connection as it would
+ * without this module. With a proxy nothing is opened early: the proxy agents decide where
+ * connections go. Only node:net and node:tls load with it: the step opens these sockets first.
  */
-import { Agent as HttpAgent, type AgentOptions, type ClientRequestArgs } from 'node:http'
-import { Agent as HttpsAgent } from 'node:https'
+import type { ClientRequestArgs } from 'node:http'
 import { connect as netConnect, isIP, type Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
 import { connect as tlsConnect } from 'node:tls'
 import { endpointFlags, stsEndpointFor } from './endpoint-resolution.js'
-import type { Agents } from './http-agents.js'
 import type { Settings } from './settings.js'
 
-/** The SDK request handler's own agent settings (@smithy/node-http-handler resolveDefaultConfig). */
-const SDK_AGENT_OPTIONS: AgentOptions = { keepAlive: true, maxSockets: 50 }
-
 export interface Preconnect {
-  /** For the SDK's request handler and the ID-token request, in place of its default agents. */
-  agents: Agents
+  /** The warm sockets, for the agents of warm-agents.ts. */
+  sockets: WarmSockets
   /** Where connections were opened early, as protocol//host:port. */
   targets: string[]
+  /**
+   * Settles once the early connection to `url`'s host has been handed to a request, or is gone
+   * (failed, closed); at once if none was opened there.
+   */
+  whenTaken(url: string): Promise<void>
   /** Closes the warm sockets no request took. */
   close(): void
 }
@@ -60,11 +60,16 @@ interface Warm {
   /** Settles true once connected (TLS: handshake done), false if it failed or closed first. */
   ready: Promise<boolean>
   openedAt: number
+  /** Called once the socket is handed to a request or given up; settles `taken`. */
+  settle: () => void
+  taken: Promise<void>
 }
 
 /** The warm sockets, each handed out at most once. */
-class WarmSockets {
+export class WarmSockets {
   private readonly sockets = new Map<string, Warm>()
+  /** Per key, settled once its socket was handed out or given up (kept after it leaves `sockets`). */
+  private readonly handedOut = new Map<string, Promise<void>>()
 
   open(url: string): string | undefined {
     const target = targetOf(url)
@@ -90,8 +95,17 @@ class WarmSockets {
     })
     // Never keep the process alive for a socket no request may take.
     socket.unref()
-    this.sockets.set(key, { socket, ready, openedAt: Date.now() })
+    let settle = (): void => undefined
+    const taken = new Promise<void>(resolve => (settle = resolve))
+    this.sockets.set(key, { socket, ready, openedAt: Date.now(), settle, taken })
+    this.handedOut.set(key, taken)
     return key
+  }
+
+  whenTaken(url: string): Promise<void> {
+    const target = targetOf(url)
+    const key = target && keyOf(target.protocol, target.host, target.port)
+    return (key && this.handedOut.get(key)) || Promise.resolve()
   }
 
   has(protocol: string, options: ClientRequestArgs): boolean {
@@ -116,6 +130,7 @@ class WarmSockets {
     void Promise.race([warm.ready, waited]).then(ok => {
       clearTimeout(timer)
       setImmediate(() => {
+        warm.settle()
         if (!ok || socket.destroyed || !socket.writable || socket.readableEnded) {
           socket.destroy()
           return done()
@@ -127,71 +142,20 @@ class WarmSockets {
   }
 
   close(): void {
-    for (const { socket } of this.sockets.values()) socket.destroy()
+    for (const { socket, settle } of this.sockets.values()) {
+      socket.destroy()
+      settle()
+    }
     this.sockets.clear()
   }
 
   private drop(key: string, socket: Socket): void {
-    if (this.sockets.get(key)?.socket === socket) this.sockets.delete(key)
-    socket.destroy()
-  }
-}
-
-type Callback = (error: Error | null, stream: Duplex) => void
-
-/**
- * Agent.createConnection, with the warm socket for the same protocol, host and port if there is
- * one and it is sound; otherwise the agent's own connection, exactly as without this module.
- * Node's Agent accepts the socket through the callback (it always passes one).
- */
-function connectWarm(
-  warm: WarmSockets,
-  protocol: string,
-  options: ClientRequestArgs,
-  callback: Callback | undefined,
-  fresh: (options: ClientRequestArgs, callback?: Callback) => Duplex | null | undefined
-): Duplex | null | undefined {
-  if (!callback || !warm.has(protocol, options)) return fresh(options, callback)
-  warm.take(protocol, options, socket => {
-    if (socket) return callback(null, socket)
-    let created: Duplex | null | undefined
-    try {
-      created = fresh(options, callback)
-    } catch (error) {
-      return callback(error as Error, undefined as unknown as Duplex)
+    const warm = this.sockets.get(key)
+    if (warm?.socket === socket) {
+      this.sockets.delete(key)
+      warm.settle()
     }
-    if (created) callback(null, created)
-  })
-  return undefined
-}
-
-class WarmHttpsAgent extends HttpsAgent {
-  constructor(private readonly warm: WarmSockets) {
-    super(SDK_AGENT_OPTIONS)
-  }
-
-  override createConnection(
-    options: ClientRequestArgs,
-    callback?: Callback
-  ): Duplex | null | undefined {
-    return connectWarm(this.warm, 'https:', options, callback, (o, c) =>
-      super.createConnection(o, c)
-    )
-  }
-}
-
-class WarmHttpAgent extends HttpAgent {
-  constructor(private readonly warm: WarmSockets) {
-    super(SDK_AGENT_OPTIONS)
-  }
-
-  override createConnection(
-    options: ClientRequestArgs,
-    callback?: Callback
-  ): Duplex | null | undefined {
-    return connectWarm(this.warm, 'http:', options, callback, (o, c) =>
-      super.createConnection(o, c)
-    )
+    socket.destroy()
   }
 }
 
@@ -222,8 +186,9 @@ export function preconnect(settings: Settings, env: NodeJS.ProcessEnv): Preconne
   const warm = new WarmSockets()
   const targets = urls.flatMap(url => warm.open(url) ?? [])
   return {
-    agents: { httpAgent: new WarmHttpAgent(warm), httpsAgent: new WarmHttpsAgent(warm) },
+    sockets: warm,
     targets,
+    whenTaken: url => warm.whenTaken(url),
     close: () => warm.close()
   }
 }

@@ -17,7 +17,6 @@ import {
   prepareKeyValueMessage,
   toCommandProperties
 } from './actions-toolkit.js'
-import { appendFile } from 'node:fs/promises'
 import { EOL } from 'node:os'
 import { neutralise } from './log-text.js'
 
@@ -143,5 +142,7 @@ export function setFailed(message: string, properties: AnnotationProperties = {}
 export async function appendSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY
   if (!file || !workflowCommands) return
+  // Loaded on use: node:fs/promises brings readline with it, and most runs write no summary.
+  const { appendFile } = await import('node:fs/promises')
   await appendFile(file, markdown.split(/\r?\n/).map(neutralise).join(EOL) + EOL)
 }

@@ -5,8 +5,13 @@
 import { afterEach, describe, expect, test } from '@jest/globals'
 import { createServer, request, type Agent, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { preconnect } from '../../src/preconnect.js'
+import { preconnect, type Preconnect } from '../../src/preconnect.js'
 import type { Settings } from '../../src/settings.js'
+import { warmAgents } from '../../src/warm-agents.js'
+
+/** The HTTP agent the SDK's handler would get for these early connections. */
+const agentOf = (warm: Preconnect | undefined): Agent | undefined =>
+  warm && warmAgents(warm.sockets).httpAgent
 
 interface Observed {
   server: Server
@@ -67,7 +72,7 @@ describe('preconnect', () => {
     expect(warm?.targets).toEqual([`http:${sts.url.slice(5)}`])
     await settle(50)
     expect(sts.connections).toHaveLength(1)
-    expect(await get(`${sts.url}/first`, warm?.agents.httpAgent)).toBe('ok')
+    expect(await get(`${sts.url}/first`, agentOf(warm))).toBe('ok')
     expect(sts.connections).toHaveLength(1)
     expect(sts.requests).toEqual(['/first'])
     warm?.close()
@@ -78,7 +83,7 @@ describe('preconnect', () => {
     const actual = await observedServer()
     const warm = preconnect(plan(guessed.url), {})
     await settle(50)
-    expect(await get(`${actual.url}/call`, warm?.agents.httpAgent)).toBe('ok')
+    expect(await get(`${actual.url}/call`, agentOf(warm))).toBe('ok')
     expect(actual.requests).toEqual(['/call'])
     expect(guessed.requests).toEqual([])
     const early = guessed.connections[0]
@@ -89,11 +94,33 @@ describe('preconnect', () => {
     expect(early?.destroyed).toBe(true)
   })
 
+  test('whenTaken settles once a request has the early connection, at once for other hosts', async () => {
+    const sts = await observedServer()
+    const other = await observedServer()
+    const warm = preconnect(plan(sts.url), {})
+    let taken = false
+    void warm?.whenTaken(`${sts.url}/token?audience=sts`).then(() => (taken = true))
+    await expect(warm?.whenTaken(other.url)).resolves.toBeUndefined()
+    await settle(50)
+    expect(taken).toBe(false)
+    expect(await get(`${sts.url}/first`, agentOf(warm))).toBe('ok')
+    expect(taken).toBe(true)
+    warm?.close()
+  })
+
+  test('whenTaken settles when the early connection fails before any request', async () => {
+    const sts = await observedServer()
+    sts.server.once('connection', socket => socket.destroy())
+    const warm = preconnect(plan(sts.url), {})
+    await expect(warm?.whenTaken(sts.url)).resolves.toBeUndefined()
+    warm?.close()
+  })
+
   test('a second request (a retry) does not get a used early connection twice', async () => {
     const sts = await observedServer()
     const warm = preconnect(plan(sts.url), {})
     await settle(50)
-    const agent = warm?.agents.httpAgent
+    const agent = agentOf(warm)
     await Promise.all([get(`${sts.url}/a`, agent), get(`${sts.url}/b`, agent)])
     expect(sts.requests.sort()).toEqual(['/a', '/b'])
     expect(sts.connections).toHaveLength(2)
@@ -105,7 +132,7 @@ describe('preconnect', () => {
     sts.server.once('connection', socket => socket.destroy())
     const warm = preconnect(plan(sts.url), {})
     await settle(50)
-    expect(await get(`${sts.url}/after`, warm?.agents.httpAgent)).toBe('ok')
+    expect(await get(`${sts.url}/after`, agentOf(warm))).toBe('ok')
     expect(sts.requests).toEqual(['/after'])
     expect(sts.connections).toHaveLength(2)
     warm?.close()

@@ -23,9 +23,15 @@ export class TokenSupply {
     return this.lastFetched
   }
 
-  /** Starts the first fetch; its outcome, failure included, goes to the first use. */
-  prefetch(): void {
-    this.get().catch(() => undefined)
+  /**
+   * Starts the first fetch; its outcome, failure included, goes to the first use. The promise
+   * returned settles (never rejects) when that fetch does.
+   */
+  prefetch(): Promise<void> {
+    return this.get().then(
+      () => undefined,
+      () => undefined
+    )
   }
 
   async use(assume: (token: string) => Promise<Session>): Promise<Session> {
