@@ -68,6 +68,9 @@ export async function run(): Promise<void> {
     await letConnectionsProgress()
     const { Assumer } = await import('./assume.js')
     const assumer = new Assumer(settings, process.env, deadline, warm)
+    // Loaded while the calls are on the wire, not after the answer; awaited only on success.
+    const publishing = import('./publish.js')
+    publishing.catch(() => undefined)
 
     const { outcome, profiles } = await obtainSessions(assumer, settings)
     for (const session of [outcome?.session, ...profiles.map(entry => entry.outcome.session)]) {
@@ -78,7 +81,7 @@ export async function run(): Promise<void> {
       }
       checkAllowedAccount(settings.allowedAccountIds, session.accountId)
     }
-    const { publish } = await import('./publish.js')
+    const { publish } = await publishing
     const backup =
       profiles.length > 0 && profiling
         ? await profiling.writeProfiles(settings, profiles, process.env)
