@@ -60,9 +60,8 @@ interface Warm {
   /** Settles true once connected (TLS: handshake done), false if it failed or closed first. */
   ready: Promise<boolean>
   openedAt: number
-  /** Called once the socket is handed to a request or given up; settles `taken`. */
+  /** Called once the socket is handed to a request or given up; settles its `whenTaken`. */
   settle: () => void
-  taken: Promise<void>
 }
 
 /** The warm sockets, each handed out at most once. */
@@ -97,7 +96,7 @@ export class WarmSockets {
     socket.unref()
     let settle = (): void => undefined
     const taken = new Promise<void>(resolve => (settle = resolve))
-    this.sockets.set(key, { socket, ready, openedAt: Date.now(), settle, taken })
+    this.sockets.set(key, { socket, ready, openedAt: Date.now(), settle })
     this.handedOut.set(key, taken)
     return key
   }
