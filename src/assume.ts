@@ -11,13 +11,14 @@ import { proxyAgents, type Agents } from './http-agents.js'
 import { letConnectionsProgress, type Preconnect } from './preconnect.js'
 import { warmAgents } from './warm-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
-import { TransientOnlyRetry } from './retry.js'
+import { classifyForFreshToken, TransientOnlyRetry } from './retry.js'
 import { debug, info, setSecret } from './runner.js'
 import { withoutDroppableTags } from './session-tags.js'
 import type { RoleRequest, Settings } from './settings.js'
 import { fromEnvironment } from './sources/environment.js'
 import { fetchIdToken } from './sources/github-oidc.js'
 import { resolveSource, type Source } from './sources/resolve-source.js'
+import { MAX_FRESH_TOKEN_ATTEMPTS } from './sources/token-supply.js'
 import type { Session } from './sts.js'
 
 /** Each attempt gets at most this long; a stalled connection must not eat the whole budget. */
@@ -165,10 +166,14 @@ export class Assumer {
       facts.roleArn = roleArn
       const tokens = source.token
       const session = await this.withWorkaround(() =>
-        tokens.use(token => {
-          debug(`AssumeRoleWithWebIdentity ${roleArn} as session ${request.sessionName}`)
-          return assumeRoleWithWebIdentity(client, roleArn, request, token, this.signal)
-        })
+        tokens.use(
+          token => {
+            debug(`AssumeRoleWithWebIdentity ${roleArn} as session ${request.sessionName}`)
+            return assumeRoleWithWebIdentity(client, roleArn, request, token, this.signal)
+          },
+          this.freshTokenRetry(),
+          this.signal
+        )
       )
       return { session, via: 'AssumeRoleWithWebIdentity' }
     }
@@ -249,6 +254,19 @@ export class Assumer {
 
   private retry(what: string): TransientOnlyRetry {
     return new TransientOnlyRetry(this.settings.retry.maxAttempts, what, info)
+  }
+
+  /**
+   * Around each whole web identity attempt: when STS could not check the token with the identity
+   * provider, again with a fresh token, a few times (token-supply.ts), within retry-max-attempts.
+   */
+  private freshTokenRetry(): TransientOnlyRetry {
+    return new TransientOnlyRetry(
+      Math.min(this.settings.retry.maxAttempts, MAX_FRESH_TOKEN_ATTEMPTS),
+      'AssumeRoleWithWebIdentity (a fresh ID token each attempt)',
+      info,
+      classifyForFreshToken
+    )
   }
 
   /** One client per region and identity; credentials are fixed per run, so the region is the key. */

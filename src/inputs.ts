@@ -13,6 +13,7 @@ import { InputError, quote } from './rules/input-error.js'
 import { parseAccountIds } from './rules/lists.js'
 import { parseProfileName } from './rules/role-profiles.js'
 import { readAttempts, readProxy, readRegion, readStsEndpoint } from './inputs/network.js'
+import { checkInputNames } from './inputs/declared.js'
 import { boundedReader, type InputReader } from './inputs/reader.js'
 import { checkRefreshable } from './inputs/refresh.js'
 import { readProfileRoles, readRole } from './inputs/roles.js'
@@ -23,16 +24,19 @@ export type { InputReader } from './inputs/reader.js'
 
 /**
  * Inputs first; an empty input may be filled from its environment variable (environment-inputs.ts),
- * and an error about such an input names the variable.
+ * and an error about such an input names the variable. Before any of them, the INPUT_ variables
+ * that are not ours (inputs/declared.ts): a misspelt input fails here.
  */
 export function readSettings(
   reader: InputReader,
   env: NodeJS.ProcessEnv,
   context: RunContext
 ): Settings {
+  const warnings = checkInputNames(env)
   const { reader: filled, supplied } = withEnvironmentInputs(reader, env)
   try {
-    return { ...readPlan(filled, env, context), inputsFromEnvironment: supplied }
+    const plan = readPlan(filled, env, context, warnings)
+    return { ...plan, inputsFromEnvironment: supplied, warnings }
   } catch (error) {
     throw nameVariable(error, supplied)
   }
@@ -42,8 +46,9 @@ export function readSettings(
 function readPlan(
   reader: InputReader,
   env: NodeJS.ProcessEnv,
-  context: RunContext
-): Omit<Settings, 'inputsFromEnvironment'> {
+  context: RunContext,
+  warnings: string[]
+): Omit<Settings, 'inputsFromEnvironment' | 'warnings'> {
   const input = boundedReader(reader)
   const flag = (name: string, fallback: boolean): boolean =>
     parseBoolean(name, input.get(name), fallback)
@@ -80,7 +85,14 @@ function readPlan(
   }
   const roleContext = { source, region, customEndpoint, roleChaining }
   const options = wantsRole
-    ? readSessionOptions({ input, source, roleChaining, context, flag })
+    ? readSessionOptions({
+        input,
+        source,
+        roleChaining,
+        context,
+        flag,
+        warn: text => warnings.push(text)
+      })
     : undefined
   const role = roleText && options ? readRole(roleContext, options, roleText) : undefined
   const profileRoles =

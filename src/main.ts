@@ -20,7 +20,8 @@ import {
   info,
   isDebug,
   setFailed,
-  setSecret
+  setSecret,
+  warning
 } from './runner.js'
 import { clip } from './log-text.js'
 import { maskSecret, redact } from './secrets.js'
@@ -53,6 +54,8 @@ export async function run(): Promise<void> {
     for (const { input, variable } of settings.inputsFromEnvironment) {
       info(`Input ${input}: from the environment variable ${variable}`)
     }
+    // What is given but ignored, one line each (an unknown input, tags web identity cannot take).
+    for (const line of settings.warnings) warning(line, { title: 'Input ignored' })
     if (settings.unsetCurrentCredentials) {
       // Only in this process: the job keeps them until publish replaces them on success.
       for (const name of CURRENT_CREDENTIALS) Reflect.deleteProperty(process.env, name)

@@ -36,6 +36,9 @@ export async function publish(
   for (const text of profileWarnings(settings.inherited, exportsKeys, Boolean(settings.profile))) {
     warning(text, { title: 'AWS profile variable from an earlier step' })
   }
+  if (outcome?.via === 'source credentials' && settings.source.kind === 'access-keys') {
+    sayKeysArePublished(Boolean(outcome.session.credentials.sessionToken))
+  }
   if (outcome && exportsKeys) {
     const { credentials } = outcome.session
     set('AWS_ACCESS_KEY_ID', credentials.accessKeyId)
@@ -68,6 +71,21 @@ export async function publish(
     saveProfileBackup(file)
   }
   if (profiles.length > 0) await reportProfiles(settings, profiles)
+}
+
+/**
+ * Keys without a role are handed on as they are. A role-to-assume left empty by a secret that is
+ * not set looks exactly like no role at all, so the one case that hands on long-lived keys says so.
+ */
+function sayKeysArePublished(temporary: boolean): void {
+  if (temporary) {
+    info('No role-to-assume: the temporary access keys given as inputs are used as they are.')
+    return
+  }
+  warning(
+    'No role-to-assume: the long-lived access keys given as inputs are themselves what later steps get, not a temporary role session. If a role was meant, check that role-to-assume is set (a secret that is not set gives an empty value).',
+    { title: 'Long-lived access keys exported' }
+  )
 }
 
 function describe(outcome: Outcome, profile?: string): string {

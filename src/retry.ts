@@ -33,8 +33,28 @@ const PERMANENT_CODES = new Set([
   // bounded-http.ts: an answer over the size cap would only be sent again.
   'ResponseTooLarge'
 ])
-/** Errors AWS documents as worth retrying that the SDK treats as client errors. */
-const TRANSIENT_CODES = new Set(['IDPCommunicationError', 'IDPCommunicationErrorException'])
+/**
+ * STS could not reach the identity provider (IDPCommunicationError), or could not fetch its signing
+ * keys (InvalidIdentityToken "Couldn't retrieve verification key from your identity provider"):
+ * transient, but worth retrying only with a fresh token (sources/token-supply.ts), never by the
+ * SDK resending the same one.
+ */
+const IDP_CODES = new Set(['IDPCommunicationError', 'IDPCommunicationErrorException'])
+const INVALID_TOKEN_CODES = new Set(['InvalidIdentityToken', 'InvalidIdentityTokenException'])
+const VERIFICATION_KEY = /(couldn't|could not|cannot|unable to) retrieve (the )?verification key/i
+
+export function needsFreshToken(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false
+  const shape = error as ErrorShape
+  const name = errorCode(error) ?? shape.name ?? ''
+  if (IDP_CODES.has(name)) return true
+  return INVALID_TOKEN_CODES.has(name) && VERIFICATION_KEY.test(shape.message ?? '')
+}
+
+/** For the retry around a whole web identity attempt: only what a fresh token may fix. */
+export function classifyForFreshToken(error: unknown): RetryErrorType {
+  return needsFreshToken(error) ? 'TRANSIENT' : 'CLIENT_ERROR'
+}
 /** A DNS answer that may change on retry; ENOTFOUND (no such host) is a wrong endpoint. */
 const TRANSIENT_NETWORK_CODES = new Set([
   'ECONNRESET',
@@ -69,8 +89,9 @@ export function classifyError(error: unknown): RetryErrorType | undefined {
   const name = errorCode(error) ?? shape.name ?? ''
   const status = shape.$metadata?.httpStatusCode
   if (name === 'AbortError') return 'CLIENT_ERROR'
+  // Retried one level up, each time with a fresh token (needsFreshToken).
+  if (needsFreshToken(error)) return 'CLIENT_ERROR'
   if (PERMANENT_CODES.has(name)) return 'CLIENT_ERROR'
-  if (TRANSIENT_CODES.has(name)) return 'TRANSIENT'
   if (THROTTLING_CODES.has(name)) return 'THROTTLING'
   if (SERVER_CODES.has(name)) return 'TRANSIENT'
   // fetch reports network failures as TypeError with the system error as its cause.
@@ -112,7 +133,9 @@ export class TransientOnlyRetry implements RetryStrategyV2 {
   constructor(
     readonly maxAttempts: number,
     private readonly what: string,
-    private readonly log: RetryLog
+    private readonly log: RetryLog,
+    /** Which failures are retried; classifyError unless told otherwise. */
+    private readonly classify: (error: unknown) => RetryErrorType | undefined = classifyError
   ) {
     this.inner = new StandardRetryStrategy({ maxAttempts })
   }
@@ -123,7 +146,7 @@ export class TransientOnlyRetry implements RetryStrategyV2 {
 
   /** Throws when no retry is due; otherwise waits the backoff (inside the SDK) and logs it. */
   async refreshRetryTokenForRetry(token: RetryToken, info: RetryErrorInfo): Promise<RetryToken> {
-    const errorType = classifyError(info.error) ?? info.errorType
+    const errorType = this.classify(info.error) ?? info.errorType
     const attempt = token.getRetryCount() + 1
     const next = await this.inner.refreshRetryTokenForRetry(token as StandardRetryToken, {
       ...info,
@@ -154,7 +177,7 @@ export class TransientOnlyRetry implements RetryStrategyV2 {
         try {
           token = await this.refreshRetryTokenForRetry(token, {
             error: error as RetryErrorInfo['error'],
-            errorType: classifyError(error) ?? 'CLIENT_ERROR'
+            errorType: this.classify(error) ?? 'CLIENT_ERROR'
           })
         } catch {
           throw error

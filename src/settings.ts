@@ -80,6 +80,11 @@ export interface Settings {
   useExistingCredentials: boolean
   /** Inputs that were empty and filled from an environment variable, in the order read. */
   inputsFromEnvironment: SuppliedInput[]
+  /**
+   * One line each for what the inputs ask that is ignored (an unknown input, tags or an external
+   * ID that AssumeRoleWithWebIdentity cannot take, …); main prints them as warnings.
+   */
+  warnings: string[]
   /** Proxy for AWS calls; `fromInput` when http-proxy was given rather than taken from HTTPS_PROXY. */
   proxy: { url?: string; noProxy?: string; fromInput: boolean }
 }

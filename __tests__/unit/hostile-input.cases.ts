@@ -94,7 +94,14 @@ const STRING_INPUTS: Array<{
   },
   { input: 'aws-region', valid: 'us-east-1', rule: /must be an AWS region like us-east-1/ },
   { input: 'custom-tags', valid: '{"Team":"platform"}', rule: /not valid JSON/ },
-  { input: 'transitive-tag-keys', valid: 'Repository', rule: /not one of the session's tags/ },
+  {
+    input: 'transitive-tag-keys',
+    valid: 'Repository',
+    rule: /is not a tag key/,
+    // `::set-env name=X::y` and `::stop-commands::tok` are well-formed tag keys naming no tag: they
+    // are left out with a warning (e2e configure-aws-credentials-users.test.ts checks that line).
+    skip: ['newline + ::set-env', '::stop-commands:: line first']
+  },
   { input: 'inline-session-policy', valid: POLICY, rule: /not valid JSON/ },
   {
     input: 'managed-session-policies',
@@ -242,7 +249,7 @@ const ENV_FILE: HostileCase[] = [
   {
     input: 'transitive-tag-keys',
     value: `Repository${ENV_FILE_INJECTION}`,
-    rule: /names "AWS_ACCESS_KEY_ID<<EOF", which is not one of the session's tags/
+    rule: /has a key that is not a tag key: "AWS_ACCESS_KEY_ID<<EOF"/
   },
   {
     input: 'allowed-account-ids',
@@ -512,18 +519,7 @@ const TAGS: HostileCase[] = [
     title: "custom-tags: repository against the action's own key",
     inputs: { 'custom-tags': '{"repository":"other/repo"}' },
     input: 'custom-tags',
-    rule: /uses the tag key "repository", which this action sets itself \("Repository"/
-  },
-  {
-    title: 'custom-tags with OIDC',
-    inputs: {
-      'aws-access-key-id': null,
-      'aws-secret-access-key': null,
-      'custom-tags': '{"Team":"platform"}'
-    },
-    env: OIDC_ENV,
-    input: 'custom-tags',
-    rule: /cannot be used with web identity/
+    rule: /uses the tag key "repository", which differs only in letter case from the tag "Repository"/
   }
 ]
 

@@ -1,6 +1,12 @@
 /** Which failures are retried, and the retry loop shared by the ID token fetch. */
 import { describe, expect, test } from '@jest/globals'
-import { TransientOnlyRetry, classifyError, describeCause } from '../../src/retry.js'
+import {
+  TransientOnlyRetry,
+  classifyError,
+  classifyForFreshToken,
+  describeCause,
+  needsFreshToken
+} from '../../src/retry.js'
 
 const sdkError = (name: string, status?: number): object => ({
   name,
@@ -27,7 +33,6 @@ describe('classifyError', () => {
     [sdkError('Throttling', 400), 'THROTTLING'],
     [sdkError('RequestLimitExceeded', 400), 'THROTTLING'],
     [sdkError('Unknown', 429), 'THROTTLING'],
-    [sdkError('IDPCommunicationError', 400), 'TRANSIENT'],
     [sdkError('InternalFailure', 500), 'TRANSIENT'],
     [sdkError('Unknown', 503), 'TRANSIENT'],
     [sdkError('SyntaxError', 200), 'TRANSIENT'],
@@ -36,6 +41,31 @@ describe('classifyError', () => {
     [Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), 'TRANSIENT']
   ])('%o is %s', (error, verdict) => {
     expect(classifyError(error)).toBe(verdict)
+  })
+
+  const keyMessage =
+    "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"
+  test.each([
+    ['IDPCommunicationError', 'x'],
+    ['IDPCommunicationErrorException', 'x'],
+    ['InvalidIdentityToken', keyMessage],
+    ['InvalidIdentityTokenException', keyMessage]
+  ])('%s (%s) waits for a fresh token: the SDK never resends the same one', (name, message) => {
+    const error = { name, message, $metadata: { httpStatusCode: 400 } }
+    expect(needsFreshToken(error)).toBe(true)
+    expect(classifyError(error)).toBe('CLIENT_ERROR')
+    expect(classifyForFreshToken(error)).toBe('TRANSIENT')
+  })
+
+  test.each([
+    ['InvalidIdentityTokenException', 'Incorrect token audience'],
+    ['InvalidIdentityTokenException', 'No OpenIDConnect provider found in your account for x'],
+    ['AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity'],
+    ['ExpiredTokenException', 'Token expired']
+  ])('%s (%s) gets no fresh-token retry', (name, message) => {
+    const error = { name, message, $metadata: { httpStatusCode: 400 } }
+    expect(needsFreshToken(error)).toBe(false)
+    expect(classifyForFreshToken(error)).toBe('CLIENT_ERROR')
   })
 
   test('an unknown or empty code is judged by its status: 4xx permanent, 5xx transient', () => {

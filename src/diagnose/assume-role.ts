@@ -7,7 +7,7 @@ import { markdownText } from '../log-text.js'
 import { accountOfArn, isStsArn } from '../rules/arn.js'
 import { isAwsRegion, partitionOfRegion } from '../rules/region.js'
 import type { Cause, Diagnosis, Failure } from './cause.js'
-import { json, partitionOf, roleArnOf, section, simple } from './text.js'
+import { EVENTUAL_CONSISTENCY, json, partitionOf, roleArnOf, section, simple } from './text.js'
 
 /**
  * With sts-endpoint the input rule on partitions is skipped, so STS may refuse a role of another
@@ -104,7 +104,8 @@ function explainAssumeRoleDenied(failure: Failure): Diagnosis {
       json(identity),
       `2. Trust policy of ${markdownText(roleArn)}:`,
       json(trust),
-      `Prefer naming the caller over trusting \`arn:${partition}:iam::<ACCOUNT_ID>:root\`: a role trusted by the account root can be assumed by every principal in that account that is allowed sts:AssumeRole, so a broad role becomes an escalation path.`
+      `Prefer naming the caller over trusting \`arn:${partition}:iam::<ACCOUNT_ID>:root\`: a role trusted by the account root can be assumed by every principal in that account that is allowed sts:AssumeRole, so a broad role becomes an escalation path.`,
+      EVENTUAL_CONSISTENCY
     ])
   }
 }

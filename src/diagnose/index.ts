@@ -30,6 +30,7 @@ import { noCredentials, sourceKeysRejected } from './credentials.js'
 import { invalidInput } from './inputs.js'
 import { attemptTimedOut, stepTimedOut, stsUnreachable } from './network.js'
 import {
+  identityProviderUnreachable,
   idTokenRefused,
   invalidIdentityToken,
   webIdentityDenied,
@@ -54,6 +55,7 @@ const CAUSES: Cause[] = [
   attemptTimedOut,
   noCredentials,
   idTokenRefused,
+  identityProviderUnreachable,
   partitionMismatch,
   tagSessionDenied,
   sourceIdentityDenied,

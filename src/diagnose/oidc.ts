@@ -5,9 +5,18 @@
 import { ExpiredTokenException, InvalidIdentityTokenException } from '@aws-sdk/client-sts'
 import { markdownCode, markdownText } from '../log-text.js'
 import { accountOfArn } from '../rules/arn.js'
+import { needsFreshToken } from '../retry.js'
 import { IdTokenRequestError } from '../sources/id-token-error.js'
 import type { Cause, Diagnosis, Failure } from './cause.js'
-import { json, partitionOf, roleArnOf, section, simple } from './text.js'
+import {
+  EVENTUAL_CONSISTENCY,
+  json,
+  partitionOf,
+  printableCode,
+  roleArnOf,
+  section,
+  simple
+} from './text.js'
 
 const SHOWN_CLAIMS = [
   'iss',
@@ -36,6 +45,13 @@ export const webIdentityDenied: Cause = {
   explain: explainWebIdentityDenied
 }
 
+/**
+ * GitHub's immutable subject claim (changelog of 2026-04-23): the owner's and the repository's
+ * numeric IDs after their names, `repo:OWNER@OWNER_ID/REPO@REPO_ID:…`. A trust policy written for
+ * the older `repo:OWNER/REPO:…` no longer matches it.
+ */
+const IMMUTABLE_SUB = /^repo:[^/@:]+@\d+\/[^/@:]+@\d+:/
+
 function explainWebIdentityDenied(failure: Failure): Diagnosis {
   const claims = failure.claims ?? {}
   const roleArn = roleArnOf(failure) ?? 'the role'
@@ -48,7 +64,14 @@ function explainWebIdentityDenied(failure: Failure): Diagnosis {
         : 'sts.amazonaws.com'
   const providerHost = issuerHost(failure)
   const account = accountOfArn(roleArn) || '<ACCOUNT_ID>'
-  const message = `The trust policy of ${roleArn} does not admit this token${sub ? ` (sub "${sub}")` : ''}: it must allow sts:AssumeRoleWithWebIdentity for this subject and audience "${aud}".`
+  const subKey = `${providerHost}:sub`
+  const immutable = sub !== undefined && IMMUTABLE_SUB.test(sub)
+  const denied = `The trust policy of ${roleArn} does not admit this token${sub ? ` (sub "${sub}")` : ''}: it must allow sts:AssumeRoleWithWebIdentity for this subject and audience "${aud}".`
+  // The condition to paste, as IAM's JSON spells it (the sub is not a secret; it names the run).
+  const condition = immutable ? `${JSON.stringify(subKey)}: ${JSON.stringify(sub)}` : undefined
+  const message = condition
+    ? `The trust policy of ${roleArn} does not admit this token. Its sub is GitHub's immutable form, with the owner and repository IDs: "${sub}"; a condition written for repo:OWNER/REPO:… no longer matches. Put this in the trust policy's StringEquals: ${condition}`
+    : denied
   const statement = {
     Effect: 'Allow',
     Principal: {
@@ -58,7 +81,7 @@ function explainWebIdentityDenied(failure: Failure): Diagnosis {
     Condition: {
       StringEquals: {
         [`${providerHost}:aud`]: aud,
-        [`${providerHost}:sub`]: sub ?? 'repo:OWNER/REPO:ref:refs/heads/BRANCH'
+        [subKey]: sub ?? 'repo:OWNER@OWNER_ID/REPO@REPO_ID:ref:refs/heads/BRANCH'
       }
     }
   }
@@ -69,15 +92,41 @@ function explainWebIdentityDenied(failure: Failure): Diagnosis {
     title: 'Not authorized to assume the role with this OIDC token',
     message: `${message} See the step summary for the token's claims and a trust statement.`,
     details: section('Not authorized to assume the role with this OIDC token', [
-      markdownText(message),
+      markdownText(denied),
+      ...(immutable
+        ? [
+            markdownText(
+              "This token's sub is GitHub's immutable form (repo:OWNER@OWNER_ID/REPO@REPO_ID:…): repositories created from 15 July 2026, and those opted in, carry the numeric IDs of the owner and the repository, so a trust policy written for repo:OWNER/REPO:… refuses it. The IDs are in every job as GITHUB_REPOSITORY_OWNER_ID and GITHUB_REPOSITORY_ID."
+            )
+          ]
+        : []),
       claimRows.length > 0
         ? `| claim | value |\n|---|---|\n${claimRows.join('\n')}`
         : 'The token could not be decoded.',
       'A least-privilege trust statement that admits exactly this run:',
       json(statement),
       '**Do not** widen `sub` with wildcards such as `repo:OWNER/*` or `*`: any workflow of any matching repository (or branch, or pull request) could then assume the role. Name the exact repository and branch or environment.',
-      'Also check that the identity provider exists in the account and that the role ARN is right.'
+      'Also check that the identity provider exists in the account and that the role ARN is right.',
+      EVENTUAL_CONSISTENCY
     ])
+  }
+}
+
+/**
+ * STS could not reach the identity provider, or fetch its keys, to check the token: retried with a
+ * fresh token each time (retry.ts, needsFreshToken), and still failing. Not the trust policy.
+ */
+export const identityProviderUnreachable: Cause = {
+  matches: ({ error, webIdentity }) => webIdentity && needsFreshToken(error),
+  explain: failure => {
+    const retries =
+      (failure.settings?.retry.maxAttempts ?? 2) > 1
+        ? 'It was retried, each time with a fresh ID token.'
+        : 'Retries are off (disable-retry or retry-max-attempts 1).'
+    return simple(
+      'STS could not check the token with the identity provider',
+      `STS could not reach ${issuerHost(failure)} to check the web identity token (${printableCode(failure.code)}). ${retries} This is on the identity provider's or AWS's side, not in the trust policy: re-run the job, and check https://www.githubstatus.com for GitHub Actions.`
+    )
   }
 }
 

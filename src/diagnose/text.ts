@@ -41,3 +41,10 @@ export function partitionOf(failure: FailureContext): string {
   const region = failure.settings?.region
   return region && isAwsRegion(region) ? partitionOfRegion(region) : 'aws'
 }
+
+/**
+ * For any AccessDenied: IAM is eventually consistent, and this action does not retry AccessDenied
+ * (docs/failures.md says why), so a change made a moment ago can be the cause.
+ */
+export const EVENTUAL_CONSISTENCY =
+  'If the role or its trust policy was created or changed in the last minute or two, IAM may not have propagated the change yet (IAM is eventually consistent): re-run the job, or make the change in an earlier job. This step does not retry AccessDenied.'

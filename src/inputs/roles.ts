@@ -1,4 +1,4 @@
-/** The roles to assume: role-to-assume (a full ARN, or a bare name with access keys) and role-profiles. */
+/** The roles to assume: role-to-assume (a full ARN, or a bare name with credentials) and role-profiles. */
 import { isBareRoleName, parseRoleArn } from '../rules/arn.js'
 import { InputError } from '../rules/input-error.js'
 import { parsePartitionMatch, parseRegion } from '../rules/region.js'
@@ -23,10 +23,12 @@ export function readRole(
   roleText: string
 ): RoleRequest {
   const { source, region, customEndpoint } = context
-  if (isBareRoleName(roleText) && source.kind !== 'access-keys') {
+  // Like configure-aws-credentials, a bare name is resolved in the account of the credentials
+  // that call STS (keys, role chaining, the runner's own); a web identity token has no account.
+  if (isBareRoleName(roleText) && isWebIdentity(source)) {
     throw new InputError(
       'role-to-assume',
-      'is a bare role name; give the full ARN (arn:aws:iam::ACCOUNT:role/NAME). A bare name is resolved only against access keys.'
+      'is a bare role name; give the full ARN (arn:aws:iam::ACCOUNT:role/NAME). A bare name is resolved in the account of the source credentials, and a web identity token (OIDC or a token file) has none.'
     )
   }
   const role = isBareRoleName(roleText)

@@ -1,10 +1,11 @@
 /**
  * What every assumed role of a run shares: session name, duration, tags, external ID, session
  * policies and source identity, with the rules web identity adds (AssumeRoleWithWebIdentity takes
- * no tags, external ID or source identity).
+ * no tags, external ID or source identity: the first two are ignored with a warning, as
+ * configure-aws-credentials ignores them; source-identity, ours alone, is an error).
  */
 import type { RunContext } from '../github-context.js'
-import { InputError } from '../rules/input-error.js'
+import { InputError, quote } from '../rules/input-error.js'
 import { splitList } from '../rules/lists.js'
 import { parseInlinePolicy, parseManagedPolicies } from '../rules/policies.js'
 import { parseExternalId, parseSessionName, parseSourceIdentity } from '../rules/session.js'
@@ -29,6 +30,13 @@ export interface SessionInputs {
   context: RunContext
   /** A boolean input, with its default. */
   flag: (name: string, fallback: boolean) => boolean
+  /** One line saying what is ignored and why. */
+  warn: (line: string) => void
+}
+
+/** The line for an input that is given but not used. */
+function ignored(input: string, why: string): string {
+  return `Input '${input}' is ignored: ${why}`
 }
 
 export function readSessionOptions({
@@ -36,7 +44,8 @@ export function readSessionOptions({
   source,
   roleChaining,
   context,
-  flag
+  flag,
+  warn
 }: SessionInputs): SessionOptions {
   const webIdentity = isWebIdentity(source)
   const maxDuration = roleChaining ? DURATION.chained : DURATION.max
@@ -55,27 +64,51 @@ export function readSessionOptions({
   )
 
   const customTagsText = input.get('custom-tags')
-  const transitiveKeys = splitList(input.get('transitive-tag-keys'))
-  if (webIdentity && (customTagsText || transitiveKeys.length > 0)) {
-    const name = customTagsText ? 'custom-tags' : 'transitive-tag-keys'
-    throw new InputError(
-      name,
-      "cannot be used with web identity (OIDC or a token file): AssumeRoleWithWebIdentity takes no session tags; they come from the token's claims."
-    )
-  }
-  const skipTagging = flag('role-skip-session-tagging', false)
-  const customTags = customTagsText ? parseCustomTags('custom-tags', customTagsText) : []
-  const tags = webIdentity
-    ? []
-    : mergeTags('custom-tags', skipTagging ? [] : contextTags(context), customTags, OWN_TAG_KEYS)
-
+  const transitiveText = input.get('transitive-tag-keys')
   const externalIdText = input.get('role-external-id')
+  const skipTagging = flag('role-skip-session-tagging', false)
+  // configure-aws-credentials v6.2.3 ignores what AssumeRoleWithWebIdentity cannot take, so
+  // reusable workflows pass the same inputs on both paths: ignored here too, but said. And
+  // role-skip-session-tagging sends no tag at all, custom ones included (its src/assumeRole.ts:
+  // `roleSkipSessionTagging ? undefined : tagArray`).
+  const noTagsBecause = webIdentity
+    ? "AssumeRoleWithWebIdentity takes no session tags; they come from the token's claims."
+    : skipTagging
+      ? 'role-skip-session-tagging is true, and then no session tag is sent at all.'
+      : undefined
+  if (noTagsBecause) {
+    if (customTagsText) warn(ignored('custom-tags', noTagsBecause))
+    if (transitiveText) warn(ignored('transitive-tag-keys', noTagsBecause))
+  }
   if (webIdentity && externalIdText) {
-    throw new InputError(
-      'role-external-id',
-      'cannot be used with web identity (OIDC or a token file): AssumeRoleWithWebIdentity takes no external ID.'
+    warn(
+      ignored(
+        'role-external-id',
+        'AssumeRoleWithWebIdentity takes no external ID, so a trust policy that requires sts:ExternalId never admits a web identity session.'
+      )
     )
   }
+  // Checked with keys even when not sent, as configure-aws-credentials parses them either way.
+  const customTags =
+    customTagsText && !webIdentity ? parseCustomTags('custom-tags', customTagsText) : []
+  const merged = mergeTags(
+    'custom-tags',
+    skipTagging || webIdentity ? [] : contextTags(context),
+    customTags,
+    OWN_TAG_KEYS
+  )
+  const tags = noTagsBecause ? [] : merged
+  const transitive = noTagsBecause
+    ? { keys: [], dropped: [] }
+    : parseTransitiveTagKeys('transitive-tag-keys', splitList(transitiveText), tags)
+  if (transitive.dropped.length > 0) {
+    const [one] = transitive.dropped
+    const names = transitive.dropped.map(quote).join(', ')
+    warn(
+      `Input 'transitive-tag-keys': ${names} ${one === undefined || transitive.dropped.length > 1 ? 'name no tag this session sends, so they are' : 'names no tag this session sends, so it is'} left out (as configure-aws-credentials leaves them out).`
+    )
+  }
+
   const sourceIdentityText = input.get('source-identity')
   if (webIdentity && sourceIdentityText) {
     throw new InputError(
@@ -90,9 +123,12 @@ export function readSessionOptions({
       input.get('role-session-name') || 'GitHubActions'
     ),
     durationSeconds,
-    externalId: externalIdText ? parseExternalId('role-external-id', externalIdText) : undefined,
+    externalId:
+      externalIdText && !webIdentity
+        ? parseExternalId('role-external-id', externalIdText)
+        : undefined,
     tags,
-    transitiveTagKeys: parseTransitiveTagKeys('transitive-tag-keys', transitiveKeys, tags),
+    transitiveTagKeys: transitive.keys,
     inlinePolicy: policyText ? parseInlinePolicy('inline-session-policy', policyText) : undefined,
     managedPolicies: parseManagedPolicies(
       'managed-session-policies',

@@ -80,10 +80,10 @@ function checkTag(input: string, tag: Tag): Tag {
 
 /**
  * Context tags plus custom tags. A custom key may not be one this action sets itself (`ownKeys`),
- * present in this run or not: configure-aws-credentials refuses those too (PROTECTED_TAG_KEYS in
- * src/assumeRole.ts; there case-sensitively, here in any case, since STS tag keys are
- * case-insensitive and `job` would collide with `Job`). Custom keys that repeat one another are an
- * error rather than a silent override.
+ * sent in this run or not, exactly as configure-aws-credentials refuses them (PROTECTED_TAG_KEYS in
+ * src/assumeRole.ts, case-sensitively). One that differs only in letter case from a tag being sent
+ * is refused too: STS takes tag keys in any case as one key and would refuse the call. Custom keys
+ * that repeat one another are an error rather than a silent override.
  */
 export function mergeTags(
   input: string,
@@ -91,15 +91,21 @@ export function mergeTags(
   customTags: Tag[],
   ownKeys: readonly string[]
 ): Tag[] {
-  const own = new Map(ownKeys.map(key => [key.toLowerCase(), key]))
+  const sent = new Map(contextTags.map(tag => [tag.Key.toLowerCase(), tag.Key]))
   const seen = new Map<string, string>()
   for (const tag of customTags) {
     const lower = tag.Key.toLowerCase()
-    const reserved = own.get(lower)
-    if (reserved !== undefined) {
+    if (ownKeys.includes(tag.Key)) {
       throw new InputError(
         input,
-        `uses the tag key ${quote(tag.Key)}, which this action sets itself (${quote(reserved)}; keys are case-insensitive); choose another key. The action's own keys: ${ownKeys.join(', ')}.`
+        `uses the tag key ${quote(tag.Key)}, which this action sets itself; choose another key. The action's own keys: ${ownKeys.join(', ')}.`
+      )
+    }
+    const clash = sent.get(lower)
+    if (clash !== undefined) {
+      throw new InputError(
+        input,
+        `uses the tag key ${quote(tag.Key)}, which differs only in letter case from the tag ${quote(clash)} this action sends; STS takes tag keys in any case as one key and would refuse the call. Choose another key.`
       )
     }
     const previous = seen.get(lower)
@@ -121,13 +127,24 @@ export function mergeTags(
   return tags
 }
 
-/** `transitive-tag-keys`: each must name one of the session's tags. */
-export function parseTransitiveTagKeys(input: string, values: string[], tags: Tag[]): string[] {
-  const keys = new Set(tags.map(tag => tag.Key.toLowerCase()))
+/**
+ * `transitive-tag-keys`: the keys that name one of the session's tags (in any case, as STS compares
+ * them), and those that name none, which configure-aws-credentials drops silently and the caller
+ * reports.
+ */
+export function parseTransitiveTagKeys(
+  input: string,
+  values: string[],
+  tags: Tag[]
+): { keys: string[]; dropped: string[] } {
+  const sent = new Set(tags.map(tag => tag.Key.toLowerCase()))
+  const keys: string[] = []
+  const dropped: string[] = []
   for (const key of values) {
-    if (!keys.has(key.toLowerCase())) {
-      throw new InputError(input, `names ${quote(key)}, which is not one of the session's tags.`)
+    if (!KEY.test(key)) {
+      throw new InputError(input, `has a key that is not a tag key: ${quote(key)}.`)
     }
+    ;(sent.has(key.toLowerCase()) ? keys : dropped).push(key)
   }
-  return values
+  return { keys, dropped }
 }

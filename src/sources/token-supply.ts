@@ -1,15 +1,26 @@
 /**
- * One ID token shared by every role of the run, replaced when it is about to expire or when STS
- * says it has (a long run of retries can outlive a five-minute token). Bounded by MAX_TOKEN_FETCHES.
+ * One ID token shared by every role of the run, replaced when it is about to expire, when STS
+ * says it has (a long run of retries can outlive a five-minute token), and before each new attempt
+ * after STS could not check it with the identity provider (retry.ts, needsFreshToken), as
+ * configure-aws-credentials retries those. Bounded by MAX_TOKEN_FETCHES.
  */
+import type { TransientOnlyRetry } from '../retry.js'
 import { info } from '../runner.js'
 import type { Session } from '../sts.js'
 import { tokenExpiry } from './github-oidc.js'
 
 /** A token with less than this left is replaced before use. */
 const TOKEN_EXPIRY_MARGIN_S = 30
-/** How many ID tokens one run may fetch (a fresh one when STS says the last expired). */
-const MAX_TOKEN_FETCHES = 3
+/**
+ * How many ID tokens one run may fetch: the first, one per fresh-token attempt
+ * (MAX_FRESH_TOKEN_ATTEMPTS), one more when STS says the last expired.
+ */
+const MAX_TOKEN_FETCHES = 6
+/**
+ * Attempts of one role when STS cannot reach the identity provider, each with a fresh token; the
+ * SDK's backoff waits at most 0.2 + 0.4 + 0.8 s between them (StandardRetryStrategy, base 100 ms).
+ */
+export const MAX_FRESH_TOKEN_ATTEMPTS = 4
 
 export class TokenSupply {
   private current: Promise<string> | undefined
@@ -34,9 +45,28 @@ export class TokenSupply {
     )
   }
 
-  async use(assume: (token: string) => Promise<Session>): Promise<Session> {
+  /**
+   * `assume` with the current token; with `retry`, again with a fresh token as long as it allows
+   * (it retries only what a fresh token may fix).
+   */
+  async use(
+    assume: (token: string) => Promise<Session>,
+    retry?: TransientOnlyRetry,
+    signal?: AbortSignal
+  ): Promise<Session> {
     let token = await this.get()
     if (await this.expiresSoon(token)) token = await this.replace(token)
+    if (!retry) return this.once(token, assume)
+    let first = true
+    return retry.attempt(async () => {
+      if (!first) token = await this.replace(token)
+      first = false
+      return this.once(token, assume)
+    }, signal)
+  }
+
+  /** One attempt; when STS says the token expired, once more with a fresh one. */
+  private async once(token: string, assume: (token: string) => Promise<Session>): Promise<Session> {
     try {
       return await assume(token)
     } catch (error) {

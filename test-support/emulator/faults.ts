@@ -38,6 +38,16 @@ export interface FaultSettings {
   /** The ID-token endpoint fails `count` times (status default 500), then works. */
   idTokenFailures?: { count: number; status?: number }
   /**
+   * AssumeRoleWithWebIdentity fails `count` times as when STS cannot reach the identity provider,
+   * then works: `IDPCommunicationError` (default), or `InvalidIdentityToken` with the message STS
+   * gives when it cannot fetch the issuer's keys. Both 400 Sender (botocore's STS model,
+   * IDPCommunicationErrorException and InvalidIdentityTokenException).
+   */
+  identityProviderErrors?: {
+    count: number
+    code?: 'IDPCommunicationError' | 'InvalidIdentityToken'
+  }
+  /**
    * Errors without AWS's `<ErrorResponse>` wrapper: `<Error><Code/><Message></Message></Error>`.
    * With `code` (may be empty or made up) every matching request fails that way; without it,
    * only genuine STS errors are re-rendered bare. `count` defaults to 1.
@@ -60,6 +70,7 @@ export type FaultKind =
   | 'malformedBody'
   | 'missingCredentials'
   | 'idTokenFailure'
+  | 'identityProviderError'
   | 'bareError'
   | 'hostile'
 
@@ -72,6 +83,7 @@ export type FaultDecision =
   | { kind: 'malformedBody'; status: number; body: string }
   | { kind: 'missingCredentials' }
   | { kind: 'idTokenFailure'; status: number }
+  | { kind: 'identityProviderError'; code: 'IDPCommunicationError' | 'InvalidIdentityToken' }
   | { kind: 'bareError'; code: string; message: string; status: number }
 
 export type Endpoint = 'sts' | 'oidc' | 's3'
@@ -122,6 +134,9 @@ export class FaultInjector {
       budget('missingCredentials', s.missingCredentials?.count, !!s.missingCredentials)
     if ('idTokenFailures' in partial)
       budget('idTokenFailure', s.idTokenFailures?.count, !!s.idTokenFailures)
+    if ('identityProviderErrors' in partial) {
+      budget('identityProviderError', s.identityProviderErrors?.count, !!s.identityProviderErrors)
+    }
     if ('bareErrors' in partial) budget('bareError', s.bareErrors?.count, !!s.bareErrors)
     if ('hostile' in partial) {
       budget('hostile', s.hostile?.count ?? DEFAULT_HOSTILE_COUNT, !!s.hostile)
@@ -170,6 +185,17 @@ export class FaultInjector {
     const s = this.settings
     if (endpoint === 'oidc' && s.idTokenFailures && this.take('idTokenFailure')) {
       return { kind: 'idTokenFailure', status: s.idTokenFailures.status ?? 500 }
+    }
+    if (
+      endpoint === 'sts' &&
+      action === 'AssumeRoleWithWebIdentity' &&
+      s.identityProviderErrors &&
+      this.take('identityProviderError')
+    ) {
+      return {
+        kind: 'identityProviderError',
+        code: s.identityProviderErrors.code ?? 'IDPCommunicationError'
+      }
     }
     if (this.applies(s.stall, endpoint, action) && this.take('stall')) {
       return { kind: 'stall', ms: s.stall?.ms ?? DEFAULT_STALL_MS }

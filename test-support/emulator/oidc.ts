@@ -92,14 +92,30 @@ const DEFAULT_CLAIMS = {
   runner_environment: 'github-hosted'
 } satisfies Partial<GitHubClaims>
 
+/**
+ * How GitHub spells the repository in `sub`. Immutable (GitHub changelog of 2026-04-23, "immutable
+ * subject claims"; repositories created on or after 15 July 2026 and those opted in):
+ * `repo:OWNER@OWNER_ID/REPO@REPO_ID`. Legacy, what older repositories still emit: `repo:OWNER/REPO`.
+ */
+export type SubjectForm = 'immutable' | 'legacy'
+
 /** GitHub's sub: environment wins, then pull_request, then the ref. */
-export function subjectFor(c: {
-  repository?: unknown
-  environment?: unknown
-  event_name?: unknown
-  ref?: unknown
-}): string {
-  const repo = `repo:${String(c.repository)}`
+export function subjectFor(
+  c: {
+    repository?: unknown
+    repository_owner_id?: unknown
+    repository_id?: unknown
+    environment?: unknown
+    event_name?: unknown
+    ref?: unknown
+  },
+  form: SubjectForm = 'immutable'
+): string {
+  const [owner, name] = String(c.repository).split('/')
+  const repo =
+    form === 'immutable'
+      ? `repo:${owner}@${String(c.repository_owner_id)}/${name}@${String(c.repository_id)}`
+      : `repo:${String(c.repository)}`
   if (typeof c.environment === 'string' && c.environment !== '') {
     return `${repo}:environment:${c.environment}`
   }
@@ -114,6 +130,8 @@ export class OidcIssuer {
   /** What the runner would put in ACTIONS_ID_TOKEN_REQUEST_TOKEN. */
   readonly requestToken = randomBytes(24).toString('hex')
   idTokenLifetimeSeconds: number
+  /** The form of `sub` in later tokens: immutable, as GitHub issues them now, unless asked. */
+  subjectForm: SubjectForm = 'immutable'
   private overrides: ClaimOverrides = {}
   private foreignKey: Promise<CryptoKey> | undefined
 
@@ -163,7 +181,7 @@ export class OidcIssuer {
     const merged: Record<string, unknown> = { ...DEFAULT_CLAIMS, ...this.overrides, ...extra }
     // GitHub's default audience is the URL of the repository owner.
     const aud = audience ?? merged.aud ?? `https://github.com/${String(merged.repository_owner)}`
-    const sub = extra.sub ?? this.overrides.sub ?? subjectFor(merged)
+    const sub = extra.sub ?? this.overrides.sub ?? subjectFor(merged, this.subjectForm)
     return { ...merged, iss: merged.iss ?? this.issuer, aud, sub }
   }
 

@@ -33,8 +33,10 @@ export const SEED = {
     deploy: `arn:aws:iam::${A1}:role/deploy`,
     /** Cross-account, trusts account 111111111111's root with sts:ExternalId. */
     crossAccount: `arn:aws:iam::${A2}:role/AllowPutToS3`,
-    /** GitHub OIDC: aud sts.amazonaws.com, sub repo:octo-org/octo-repo:ref:refs/heads/main. */
+    /** GitHub OIDC: aud sts.amazonaws.com, sub repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main. */
     githubDeploy: `arn:aws:iam::${A1}:role/github-deploy`,
+    /** GitHub OIDC, trust written for the legacy sub repo:octo-org/octo-repo:ref:refs/heads/main. */
+    githubLegacy: `arn:aws:iam::${A1}:role/github-legacy`,
     /** MaxSessionDuration 3600, trusts the user. */
     shortSession: `arn:aws:iam::${A1}:role/short-session`,
     /** Trusted by `deploy` sessions (role chaining), TagSession allowed, max 12 h. */
@@ -53,7 +55,14 @@ export const SEED = {
   oidc: {
     issuer: GITHUB_ISSUER,
     audience: 'sts.amazonaws.com',
-    subject: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+    /** GitHub's immutable form (the emulator's default): owner and repository IDs after the names. */
+    subject: 'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main',
+    /** What repositories that have not moved to immutable subjects still emit. */
+    legacySubject: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+    /** The prefix of every sub of the seed repository, for StringLike conditions. */
+    repositoryPrefix: 'repo:octo-org@1000001/octo-repo@2000002:',
+    ownerId: '1000001',
+    repositoryId: '2000002',
     providerArns: [A1, A2, A3].map(oidcProviderArn)
   },
   buckets: {
@@ -63,11 +72,15 @@ export const SEED = {
   }
 } as const
 
-function githubRole(account: string, subject: { equals?: string; like?: string }): IamRole {
+function githubRole(
+  account: string,
+  subject: { equals?: string; like?: string },
+  name = 'github-deploy'
+): IamRole {
   const sub = `${GITHUB_ISSUER.replace('https://', '')}:sub`
   const aud = `${GITHUB_ISSUER.replace('https://', '')}:aud`
   return {
-    arn: `arn:aws:iam::${account}:role/github-deploy`,
+    arn: `arn:aws:iam::${account}:role/${name}`,
     maxSessionDuration: 3600,
     trust: [
       {
@@ -134,8 +147,9 @@ export function seedWorld(): World {
         buckets: [SEED.buckets.crossAccount]
       },
       githubRole(A1, { equals: SEED.oidc.subject }),
-      githubRole(A2, { like: 'repo:octo-org/octo-repo:*' }),
-      githubRole(A3, { like: 'repo:octo-org/octo-repo:*' }),
+      githubRole(A1, { equals: SEED.oidc.legacySubject }, 'github-legacy'),
+      githubRole(A2, { like: `${SEED.oidc.repositoryPrefix}*` }),
+      githubRole(A3, { like: `${SEED.oidc.repositoryPrefix}*` }),
       {
         arn: roles.shortSession,
         maxSessionDuration: 3600,

@@ -14,7 +14,7 @@ import {
 } from './credentials.js'
 import { FaultInjector, type Endpoint, type FaultDecision, type FaultSettings } from './faults.js'
 import { hostileReply, sendHostile } from './hostile.js'
-import { OidcIssuer, type ClaimOverrides, type MintOptions } from './oidc.js'
+import { OidcIssuer, type ClaimOverrides, type MintOptions, type SubjectForm } from './oidc.js'
 import { loadStsModel, validationMessage } from './model.js'
 import { listBuckets, s3AuthError, s3NotImplemented } from './s3.js'
 import { seedWorld } from './seed.js'
@@ -41,6 +41,8 @@ export interface StartEmulatorOptions {
   faults?: FaultSettings
   /** Claim overrides active from the first token. */
   idTokenClaims?: ClaimOverrides
+  /** `sub` in GitHub's immutable form (default) or the legacy repo:OWNER/REPO form. */
+  subjectForm?: SubjectForm
 }
 
 export interface Emulator {
@@ -60,6 +62,8 @@ export interface Emulator {
   setFaults(faults: FaultSettings): void
   clearFaults(): void
   setIdTokenClaims(claims: ClaimOverrides): void
+  /** The form of `sub` in later tokens (see SubjectForm). */
+  setSubjectForm(form: SubjectForm): void
   mintIdToken(claims?: ClaimOverrides, opts?: MintOptions): Promise<string>
   stats(): EmulatorStats
   resetStats(): void
@@ -178,6 +182,7 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     idTokenLifetimeSeconds: opts.idTokenLifetimeSeconds
   })
   if (opts.idTokenClaims) oidc.setClaims(opts.idTokenClaims)
+  if (opts.subjectForm) oidc.subjectForm = opts.subjectForm
   const store = new CredentialStore(world)
   const faults = new FaultInjector(opts.latencyMs ?? 0)
   if (opts.faults) faults.set(opts.faults)
@@ -248,6 +253,20 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
           'Failed to generate the OIDC token (injected fault)',
           'IdTokenFailure'
         )
+      case 'identityProviderError': {
+        // The texts STS sends: botocore's model documents the first; the second is what STS says
+        // when it cannot fetch the issuer's JWKS (the wording configure-aws-credentials matches).
+        const message =
+          f.code === 'IDPCommunicationError'
+            ? 'The identity provider could not be reached to verify the token.'
+            : "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements"
+        return stsReply(
+          400,
+          stsErrorXml({ type: 'Sender', code: f.code, message }, requestId),
+          requestId,
+          f.code
+        )
+      }
       case 'bareError':
         return stsReply(f.status, bareErrorXml(f.code, f.message), requestId, f.code || '(empty)')
       case 'malformedBody':
@@ -537,6 +556,9 @@ export async function startEmulator(opts: StartEmulatorOptions = {}): Promise<Em
     setFaults: f => faults.set(f),
     clearFaults: () => faults.clear(),
     setIdTokenClaims: c => oidc.setClaims(c),
+    setSubjectForm: form => {
+      oidc.subjectForm = form
+    },
     mintIdToken: (c, o) => oidc.mintIdToken(c, o),
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),

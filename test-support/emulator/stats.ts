@@ -91,6 +91,7 @@ function emptyStats(): EmulatorStats {
       malformedBody: 0,
       missingCredentials: 0,
       idTokenFailure: 0,
+      identityProviderError: 0,
       bareError: 0,
       hostile: 0
     },

@@ -123,15 +123,25 @@ describe('role-to-assume', () => {
   })
 
   test.each([
+    ['the environment', NO_KEYS],
+    ['role chaining', { ...NO_KEYS, 'role-chaining': 'true' }]
+  ])(
+    'a bare role name with %s is kept for resolution, as configure-aws-credentials resolves it',
+    (_, changes) => {
+      expect(roleOf({ ...changes, 'role-to-assume': 'deploy' }).role).toEqual({
+        bareName: 'deploy'
+      })
+    }
+  )
+
+  test.each([
     ['OIDC', NO_KEYS, OIDC_ENV],
-    ['a token file', { ...NO_KEYS, 'web-identity-token-file': '/tmp/token' }, {}],
-    ['the environment', NO_KEYS, {}],
-    ['role chaining', { ...NO_KEYS, 'role-chaining': 'true' }, {}]
+    ['a token file', { ...NO_KEYS, 'web-identity-token-file': '/tmp/token' }, {}]
   ])('a bare role name with %s is refused', (_, changes, env) => {
     expectRefused(
       { ...changes, 'role-to-assume': 'deploy' },
       'role-to-assume',
-      /is a bare role name; give the full ARN \(arn:aws:iam::ACCOUNT:role\/NAME\)\. A bare name is resolved only against access keys\./,
+      /is a bare role name; give the full ARN \(arn:aws:iam::ACCOUNT:role\/NAME\)\. A bare name is resolved in the account of the source credentials, and a web identity token \(OIDC or a token file\) has none\./,
       env
     )
   })

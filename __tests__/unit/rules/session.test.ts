@@ -65,16 +65,18 @@ describe('role-external-id', () => {
   test.each([
     ['OIDC', NO_KEYS, OIDC_ENV],
     ['a token file', { ...NO_KEYS, 'web-identity-token-file': '/tmp/token' }, {}]
-  ])('refused with web identity (%s), without showing it', (_, changes, env) => {
-    const id = 'SharedExternal7731'
-    const error = expectRefused(
-      { ...changes, 'role-external-id': id },
-      'role-external-id',
-      /cannot be used with web identity \(OIDC or a token file\): AssumeRoleWithWebIdentity takes no external ID\./,
-      env
-    )
-    expectNotShown(error, id)
-  })
+  ])(
+    'ignored with web identity (%s), with one warning that does not show it',
+    (_, changes, env) => {
+      const id = 'SharedExternal7731'
+      const read = settings({ ...changes, 'role-external-id': id }, env)
+      expect(read.role?.externalId).toBeUndefined()
+      expect(read.warnings).toEqual([
+        "Input 'role-external-id' is ignored: AssumeRoleWithWebIdentity takes no external ID, so a trust policy that requires sts:ExternalId never admits a web identity session."
+      ])
+      expect(read.warnings.join('\n')).not.toContain(id)
+    }
+  )
 })
 
 // -------------------------------------------------------------------------------------------------

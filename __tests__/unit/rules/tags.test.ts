@@ -11,6 +11,7 @@ import {
   CONTEXT_TAGS,
   OWN_KEYS,
   roleOf,
+  settings,
   expectRefused,
   escapeRegExp,
   type Changes
@@ -61,11 +62,13 @@ describe('custom-tags and the GitHub context tags', () => {
     })
   })
 
-  test('role-skip-session-tagging drops the context tags', () => {
-    expect(
-      customOf({ 'role-skip-session-tagging': 'true', 'custom-tags': '{"Team":"x"}' })
-    ).toEqual([{ Key: 'Team', Value: 'x' }])
+  test('role-skip-session-tagging sends no tag at all, custom ones included, and says so', () => {
+    const skip = { 'role-skip-session-tagging': 'true', 'custom-tags': '{"Team":"x"}' }
+    expect(customOf(skip)).toEqual([])
     expect(customOf({ 'role-skip-session-tagging': 'true' })).toEqual([])
+    expect(settings(skip).warnings).toEqual([
+      "Input 'custom-tags' is ignored: role-skip-session-tagging is true, and then no session tag is sent at all."
+    ])
   })
 
   /** STS's tag value pattern (botocore's model, tagValueType), max 256 characters. */
@@ -204,29 +207,36 @@ describe('custom-tags and the GitHub context tags', () => {
     )
   })
 
-  test.each([
-    'github',
-    'REPOSITORY',
-    'workflow',
-    'ACTION',
-    'actor',
-    'Commit',
-    'bRaNcH',
-    'EventName',
-    'baseref',
-    'HEADREF',
-    'RunId',
-    'job',
-    'TriggeringActor'
-  ])("refuses %j, one of the action's own tag keys in any case", key => {
+  test.each(OWN_KEYS)("refuses %j, one of the action's own tag keys", key => {
     const error = expectRefused(
       { 'custom-tags': JSON.stringify({ [key]: 'x' }) },
       'custom-tags',
       new RegExp(
-        `uses the tag key ${escapeRegExp(JSON.stringify(key))}, which this action sets itself .*choose another key`
+        `uses the tag key ${escapeRegExp(JSON.stringify(key))}, which this action sets itself; choose another key`
       )
     )
     expect(error.message).toContain(OWN_KEYS.join(', '))
+  })
+
+  test.each(['github', 'REPOSITORY', 'actor', 'bRaNcH', 'baseref', 'job'])(
+    'refuses %j, which differs only in case from a tag being sent (STS would refuse the call)',
+    key => {
+      expectRefused(
+        { 'custom-tags': JSON.stringify({ [key]: 'x' }) },
+        'custom-tags',
+        new RegExp(
+          `uses the tag key ${escapeRegExp(JSON.stringify(key))}, which differs only in letter case from the tag "[A-Za-z]+" this action sends`
+        )
+      )
+    }
+  )
+
+  test('a key in another case than a tag not sent is accepted, as configure-aws-credentials accepts it', () => {
+    const push = { ...CONTEXT, baseRef: undefined }
+    expect(customOf({ 'custom-tags': '{"baseref":"x"}' }, push).at(-1)).toEqual({
+      Key: 'baseref',
+      Value: 'x'
+    })
   })
 
   test('an own key is refused with role-skip-session-tagging and when the context lacks it', () => {
@@ -255,8 +265,9 @@ describe('custom-tags and the GitHub context tags', () => {
       'custom-tags',
       /would make 51 session tags; STS allows at most 50 \(the GitHub context uses 13\)\.$/
     )
+    // Checked with role-skip-session-tagging too, though none is sent then.
     const skip = { 'role-skip-session-tagging': 'true' }
-    expect(customOf({ ...skip, 'custom-tags': manyTags(50) })).toHaveLength(50)
+    expect(customOf({ ...skip, 'custom-tags': manyTags(50) })).toHaveLength(0)
     expectRefused(
       { ...skip, 'custom-tags': manyTags(51) },
       'custom-tags',
@@ -267,21 +278,20 @@ describe('custom-tags and the GitHub context tags', () => {
   test.each([
     ['OIDC', NO_KEYS, OIDC_ENV],
     ['a token file', { ...NO_KEYS, 'web-identity-token-file': '/tmp/token' }, {}]
-  ])('refused with web identity (%s); no tags are planned there', (_, changes, env) => {
-    expectRefused(
-      { ...changes, 'custom-tags': '{"Team":"x"}' },
-      'custom-tags',
-      /cannot be used with web identity \(OIDC or a token file\): AssumeRoleWithWebIdentity takes no session tags/,
-      env
-    )
-    expectRefused(
-      { ...changes, 'transitive-tag-keys': 'Repository' },
-      'transitive-tag-keys',
-      /cannot be used with web identity/,
-      env
-    )
-    expect(roleOf(changes, env).tags).toEqual([])
-  })
+  ])(
+    'ignored with web identity (%s), one warning each; no tags are planned there',
+    (_, changes, env) => {
+      const given = { ...changes, 'custom-tags': '{"Team":"x"}', 'transitive-tag-keys': 'Team' }
+      const read = settings(given, env)
+      expect(read.warnings).toEqual([
+        "Input 'custom-tags' is ignored: AssumeRoleWithWebIdentity takes no session tags; they come from the token's claims.",
+        "Input 'transitive-tag-keys' is ignored: AssumeRoleWithWebIdentity takes no session tags; they come from the token's claims."
+      ])
+      expect(read.role?.tags).toEqual([])
+      expect(read.role?.transitiveTagKeys).toEqual([])
+      expect(roleOf(changes, env).tags).toEqual([])
+    }
+  )
 })
 
 // -------------------------------------------------------------------------------------------------
@@ -303,16 +313,27 @@ describe('transitive-tag-keys', () => {
     expect(roleOf(team).transitiveTagKeys).toEqual([])
   })
 
-  test('each must name a session tag', () => {
+  test('a key naming no tag being sent is left out with a warning, as configure-aws-credentials leaves it out', () => {
+    const read = settings({ ...team, 'transitive-tag-keys': 'Team,Missing' })
+    expect(read.role?.transitiveTagKeys).toEqual(['Team'])
+    expect(read.warnings).toEqual([
+      `Input 'transitive-tag-keys': "Missing" names no tag this session sends, so it is left out (as configure-aws-credentials leaves them out).`
+    ])
+    const skipped = settings({
+      'role-skip-session-tagging': 'true',
+      'transitive-tag-keys': 'Repository'
+    })
+    expect(skipped.role?.transitiveTagKeys).toEqual([])
+    expect(skipped.warnings).toEqual([
+      "Input 'transitive-tag-keys' is ignored: role-skip-session-tagging is true, and then no session tag is sent at all."
+    ])
+  })
+
+  test('a key that is no tag key at all is still an error', () => {
     expectRefused(
-      { ...team, 'transitive-tag-keys': 'Team,Missing' },
+      { ...team, 'transitive-tag-keys': 'a<b' },
       'transitive-tag-keys',
-      /names "Missing", which is not one of the session's tags\.$/
-    )
-    expectRefused(
-      { 'role-skip-session-tagging': 'true', 'transitive-tag-keys': 'Repository' },
-      'transitive-tag-keys',
-      /names "Repository", which is not one of the session's tags/
+      /is not a tag key: "a<b"/
     )
   })
 })
