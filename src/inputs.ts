@@ -22,6 +22,9 @@ import { chooseSource, readAccessKeys } from './inputs/source.js'
 
 export type { InputReader } from './inputs/reader.js'
 
+/** Attempts per call with special-characters-workaround (configure-aws-credentials forces 12). */
+const WORKAROUND_ATTEMPTS = 12
+
 /**
  * Inputs first; an empty input may be filled from its environment variable (environment-inputs.ts),
  * and an error about such an input names the variable. Before any of them, the INPUT_ variables
@@ -108,7 +111,22 @@ function readPlan(
   const refreshCredentials = flag('refresh-credentials', false)
   if (refreshCredentials) checkRefreshable({ source, profile, role, options, profileRoles })
 
-  const { maxAttempts, actionTimeoutMs } = readAttempts(input, flag('disable-retry', false))
+  const retryDisabled = flag('disable-retry', false)
+  const attempts = readAttempts(input, retryDisabled)
+  // As configure-aws-credentials documents it: the workaround overrides disable-retry and
+  // retry-max-attempts (12 attempts); here still of transient failures only.
+  const specialCharactersWorkaround = flag('special-characters-workaround', false)
+  const given = [
+    ...(retryDisabled ? ['disable-retry'] : []),
+    ...(input.get('retry-max-attempts') ? ['retry-max-attempts'] : [])
+  ]
+  if (specialCharactersWorkaround && given.length > 0) {
+    warnings.push(
+      `Input '${given.join("' and '")}' ${given.length > 1 ? 'are' : 'is'} ignored: special-characters-workaround is true, and then transient failures are retried up to ${WORKAROUND_ATTEMPTS} times, as configure-aws-credentials does.`
+    )
+  }
+  const maxAttempts = specialCharactersWorkaround ? WORKAROUND_ATTEMPTS : attempts.maxAttempts
+  const { actionTimeoutMs } = attempts
 
   return {
     region,
@@ -123,7 +141,7 @@ function readPlan(
     unsetCurrentCredentials,
     inherited: readInherited(env),
     retry: { maxAttempts, actionTimeoutMs },
-    specialCharactersWorkaround: flag('special-characters-workaround', false),
+    specialCharactersWorkaround,
     profile,
     profileRoles,
     overwriteProfiles: flag('overwrite-aws-profile', false),

@@ -174,8 +174,13 @@ function expectNoLeaks(
 }
 
 /** A successful step: exactly these credentials and the region exported, the two outputs set. */
-function expectSuccess(result: StepResult, arn: string, credentials: Keys): void {
-  expect({ code: result.code, errors: annotations(result) }).toEqual({ code: 0, errors: [] })
+function expectSuccess(
+  result: StepResult,
+  arn: string,
+  credentials: Keys,
+  warnings: string[] = []
+): void {
+  expect({ code: result.code, errors: annotations(result) }).toEqual({ code: 0, errors: warnings })
   expect(result.env).toEqual({
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -299,7 +304,10 @@ describe('access keys', () => {
 
     expectCalls({ GetCallerIdentity: 1 })
     expect(issuedSinceReset()).toEqual([])
-    expectSuccess(result, SEED.user.arn, SEED.user)
+    // One line says that the long-lived keys themselves are what later steps get.
+    expectSuccess(result, SEED.user.arn, SEED.user, [
+      '::warning title=Long-lived access keys exported::No role-to-assume: the long-lived access keys given as inputs are themselves what later steps get, not a temporary role session. If a role was meant, check that role-to-assume is set (a secret that is not set gives an empty value).'
+    ])
     expectNoLeaks(result, { 'source secret key': SEED.user.secretAccessKey })
     await expectCliAs(result.env, SEED.user.arn, SEED.buckets.user)
   })
@@ -436,7 +444,7 @@ describe('GitHub OIDC', () => {
     expectFailure(
       result,
       'Not authorized to assume the role with this OIDC token',
-      'repo:octo-org/octo-repo:ref:refs/heads/dev'
+      'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/dev'
     )
     expectNoLeaks(result, {
       'ID token': request?.webIdentityToken ?? '',

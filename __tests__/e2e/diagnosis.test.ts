@@ -53,6 +53,7 @@ beforeEach(() => {
   emu.clearFaults()
   emu.clock.reset()
   emu.setIdTokenClaims({ ref: undefined, sub: undefined, environment: undefined })
+  emu.setSubjectForm('immutable')
   emu.resetStats()
 })
 
@@ -261,33 +262,56 @@ describe('2. AccessDenied on AssumeRoleWithWebIdentity (the trust policy does no
     claims: { ref?: string; environment?: string }
     sub: string
     environment?: string
+    form: 'immutable' | 'legacy'
   }> = [
     {
-      name: 'a branch the trust policy does not name',
+      name: 'a branch the trust policy does not name (immutable sub)',
       claims: { ref: 'refs/heads/feature' },
-      sub: 'repo:octo-org/octo-repo:ref:refs/heads/feature'
+      sub: 'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/feature',
+      form: 'immutable'
     },
     {
-      name: 'a deployment environment the trust policy does not name',
+      name: 'a deployment environment the trust policy does not name (immutable sub)',
       claims: { environment: 'staging' },
-      sub: 'repo:octo-org/octo-repo:environment:staging',
-      environment: 'staging'
+      sub: 'repo:octo-org@1000001/octo-repo@2000002:environment:staging',
+      environment: 'staging',
+      form: 'immutable'
+    },
+    {
+      name: 'a branch the trust policy does not name (legacy sub)',
+      claims: { ref: 'refs/heads/feature' },
+      sub: 'repo:octo-org/octo-repo:ref:refs/heads/feature',
+      form: 'legacy'
     }
   ]
 
   test.each(cases)(
     '$name: shows the claims and a least-privilege trust statement for exactly this subject',
-    async ({ claims, sub, environment }) => {
+    async ({ claims, sub, environment, form }) => {
       emu.setIdTokenClaims(claims)
-      const result = await run({ 'role-to-assume': SEED.roles.githubDeploy }, oidcEnv())
+      emu.setSubjectForm(form)
+      const role = form === 'legacy' ? SEED.roles.githubLegacy : SEED.roles.githubDeploy
+      const result = await run({ 'role-to-assume': role }, oidcEnv())
 
+      const denied = `The trust policy of ${role} does not admit this token (sub "${sub}"): it must allow sts:AssumeRoleWithWebIdentity for this subject and audience "sts.amazonaws.com".`
       const { message, summary } = expectDiagnosis(result, {
         title: 'Not authorized to assume the role with this OIDC token',
-        firstSentence: `The trust policy of ${SEED.roles.githubDeploy} does not admit this token (sub "${sub}"): it must allow sts:AssumeRoleWithWebIdentity for this subject and audience "sts.amazonaws.com".`
+        firstSentence:
+          form === 'legacy' ? denied : `The trust policy of ${role} does not admit this token.`
       })
+      if (form === 'immutable') {
+        // This run's exact sub, and the condition to paste.
+        expect(message).toContain(
+          `Its sub is GitHub's immutable form, with the owner and repository IDs: "${sub}"; a condition written for repo:OWNER/REPO:… no longer matches. Put this in the trust policy's StringEquals: "token.actions.githubusercontent.com:sub": "${sub}"`
+        )
+        expect(summary).toContain('GITHUB_REPOSITORY_OWNER_ID and GITHUB_REPOSITORY_ID')
+      } else {
+        expect(message).not.toContain('immutable')
+      }
       expect(message).toContain(
         "See the step summary for the token's claims and a trust statement."
       )
+      expect(summary).toContain('IAM is eventually consistent')
       expect(emu.stats().AssumeRoleWithWebIdentity).toBe(1)
       expect(stsCalls()).toBe(1)
 
@@ -320,11 +344,11 @@ describe('2. AccessDenied on AssumeRoleWithWebIdentity (the trust policy does no
       )
 
       // The statement, added to the role's trust policy, admits this run and nothing wider.
-      roleOf(SEED.roles.githubDeploy).trust.push({
+      roleOf(role).trust.push({
         principal: { Federated: PROVIDER_ARN },
         conditions: { StringEquals: statement.Condition.StringEquals }
       })
-      const again = await run({ 'role-to-assume': SEED.roles.githubDeploy }, oidcEnv())
+      const again = await run({ 'role-to-assume': role }, oidcEnv())
       expect(again.code).toBe(0)
     }
   )

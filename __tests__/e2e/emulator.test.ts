@@ -396,7 +396,7 @@ describe('GitHub OIDC and AssumeRoleWithWebIdentity', () => {
     expect(claims).toMatchObject({
       iss: 'https://token.actions.githubusercontent.com',
       aud: 'sts.amazonaws.com',
-      sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+      sub: 'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main',
       repository: 'octo-org/octo-repo'
     })
     expect(Number(claims.exp) - Number(claims.iat)).toBe(300)
@@ -410,7 +410,9 @@ describe('GitHub OIDC and AssumeRoleWithWebIdentity', () => {
     expect(out.AssumedRoleUser?.Arn).toBe(
       'arn:aws:sts::111111111111:assumed-role/github-deploy/gha'
     )
-    expect(out.SubjectFromWebIdentityToken).toBe('repo:octo-org/octo-repo:ref:refs/heads/main')
+    expect(out.SubjectFromWebIdentityToken).toBe(
+      'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main'
+    )
     expect(out.Audience).toBe('sts.amazonaws.com')
     expect(out.Provider).toBe('https://token.actions.githubusercontent.com')
     const me = await sts(keysOf(out.Credentials)).send(new GetCallerIdentityCommand({}))
@@ -447,7 +449,7 @@ describe('GitHub OIDC and AssumeRoleWithWebIdentity', () => {
             'base64url'
           ).toString()
         ).sub
-      ).toBe('repo:octo-org/octo-repo:ref:refs/heads/feature')
+      ).toBe('repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/feature')
     } finally {
       emu.setIdTokenClaims({ ref: undefined })
     }
@@ -521,11 +523,43 @@ describe('GitHub OIDC and AssumeRoleWithWebIdentity', () => {
   it('derives sub from environment and pull_request claims', async () => {
     emu.setIdTokenClaims({ environment: 'production' })
     const env = JSON.parse(Buffer.from((await idToken()).split('.')[1], 'base64url').toString())
-    expect(env.sub).toBe('repo:octo-org/octo-repo:environment:production')
+    expect(env.sub).toBe('repo:octo-org@1000001/octo-repo@2000002:environment:production')
     emu.setIdTokenClaims({ environment: undefined, event_name: 'pull_request' })
     const pr = JSON.parse(Buffer.from((await idToken()).split('.')[1], 'base64url').toString())
-    expect(pr.sub).toBe('repo:octo-org/octo-repo:pull_request')
+    expect(pr.sub).toBe('repo:octo-org@1000001/octo-repo@2000002:pull_request')
     emu.setIdTokenClaims({ event_name: undefined })
+  })
+
+  it('issues the legacy sub on request, which only a trust policy in the legacy form admits', async () => {
+    emu.setSubjectForm('legacy')
+    try {
+      const token = await idToken()
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())
+      expect(claims.sub).toBe('repo:octo-org/octo-repo:ref:refs/heads/main')
+      expect((await webIdentity(token, SEED.roles.githubLegacy)).SubjectFromWebIdentityToken).toBe(
+        SEED.oidc.legacySubject
+      )
+      expect((await failure(webIdentity(token))).name).toBe('AccessDenied')
+    } finally {
+      emu.setSubjectForm('immutable')
+    }
+    expect((await failure(webIdentity(await idToken(), SEED.roles.githubLegacy))).name).toBe(
+      'AccessDenied'
+    )
+  })
+
+  it('answers IDPCommunicationError and the verification-key InvalidIdentityToken as STS does', async () => {
+    emu.setFaults({ identityProviderErrors: { count: 1 } })
+    expect(await failure(webIdentity(await idToken()))).toMatchObject({
+      name: 'IDPCommunicationErrorException',
+      status: 400
+    })
+    emu.setFaults({ identityProviderErrors: { count: 1, code: 'InvalidIdentityToken' } })
+    const key = await failure(webIdentity(await idToken()))
+    expect(key).toMatchObject({ name: 'InvalidIdentityTokenException', status: 400 })
+    expect(key.message).toMatch(/^Couldn't retrieve verification key from your identity provider/)
+    expect((await webIdentity(await idToken())).AssumedRoleUser?.Arn).toContain('github-deploy')
+    emu.clearFaults()
   })
 })
 

@@ -107,7 +107,7 @@ describe('real contexts are accepted by the STS model and tagged as configure-aw
   }, 30_000)
 })
 
-test("a custom tag with one of the action's own keys is refused before any call", async () => {
+test('a custom tag whose key differs only in case from one the action sends is refused before any call', async () => {
   const result = await runStep(MAIN_ENTRY, {
     inputs: {
       'aws-region': 'us-east-1',
@@ -121,7 +121,7 @@ test("a custom tag with one of the action's own keys is refused before any call"
   expect(result.code).toBe(1)
   expect(emu.stats().AssumeRole).toBe(0)
   expect(result.lines.find(l => l.startsWith('::error'))).toMatch(
-    /custom-tags' uses the tag key "job", which this action sets itself/
+    /custom-tags' uses the tag key "job", which differs only in letter case from the tag "Job" this action sends/
   )
   expect(result.env).toEqual({})
 }, 30_000)
