@@ -65,7 +65,9 @@ describe('credential-process', () => {
   test('success: stdout is the JSON document only; no command anywhere', async () => {
     captured = prepareRunner({})
     const stderr = captureStderr()
-    const token = await new SignJWT({ sub: 'repo:octo-org/octo-repo:ref:refs/heads/main' })
+    const token = await new SignJWT({
+      sub: 'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main'
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode('test-signing-key-of-enough-length'))

@@ -65,7 +65,7 @@ function stsError(name: string, message: string, status = 403): STSServiceExcept
 
 async function idToken(claims: Record<string, unknown>, expiresInSeconds = 300): Promise<string> {
   return new SignJWT({
-    sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+    sub: 'repo:octo-org@1000001/octo-repo@2000002:ref:refs/heads/main',
     aud: 'sts.amazonaws.com',
     ...claims
   })
