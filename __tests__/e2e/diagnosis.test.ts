@@ -304,7 +304,8 @@ describe('2. AccessDenied on AssumeRoleWithWebIdentity (the trust policy does no
         expect(message).toContain(
           `Its sub is GitHub's immutable form, with the owner and repository IDs: "${sub}"; a condition written for repo:OWNER/REPO:… no longer matches. Put this in the trust policy's StringEquals: "token.actions.githubusercontent.com:sub": "${sub}"`
         )
-        expect(summary).toContain('GITHUB_REPOSITORY_OWNER_ID and GITHUB_REPOSITORY_ID')
+        // Markdown-escaped in the summary.
+        expect(summary).toContain('GITHUB\\_REPOSITORY\\_OWNER\\_ID and GITHUB\\_REPOSITORY\\_ID')
       } else {
         expect(message).not.toContain('immutable')
       }

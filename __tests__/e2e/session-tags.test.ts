@@ -115,13 +115,13 @@ test('a custom tag whose key differs only in case from one the action sends is r
       'role-to-assume': SEED.roles.deploy,
       'aws-access-key-id': SEED.user.accessKeyId,
       'aws-secret-access-key': SEED.user.secretAccessKey,
-      'custom-tags': '{"job":"mine"}'
+      'custom-tags': '{"actor":"mine"}'
     }
   })
   expect(result.code).toBe(1)
   expect(emu.stats().AssumeRole).toBe(0)
   expect(result.lines.find(l => l.startsWith('::error'))).toMatch(
-    /custom-tags' uses the tag key "job", which differs only in letter case from the tag "Job" this action sends/
+    /custom-tags' uses the tag key "actor", which differs only in letter case from the tag "Actor" this action sends/
   )
   expect(result.env).toEqual({})
 }, 30_000)
