@@ -110,3 +110,21 @@ describe('credential-process', () => {
     }
   })
 })
+
+describe('the launcher pairs the ID-token request URL with its own token only', () => {
+  const stored = { requestUrl: 'https://stored.example/idtoken', requestToken: 'stored-token' }
+  test('the stored pair, unless the environment has both halves of a fresh one', async () => {
+    const { requestPair } = await import('../../src/credential-process.js')
+    expect(requestPair(stored, {})).toEqual(stored)
+    expect(requestPair(stored, { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://evil.example/x' })).toEqual(
+      stored
+    )
+    expect(requestPair(stored, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'fresh' })).toEqual(stored)
+    expect(
+      requestPair(stored, {
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'https://fresh.example/x',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'fresh'
+      })
+    ).toEqual({ requestUrl: 'https://fresh.example/x', requestToken: 'fresh' })
+  })
+})
