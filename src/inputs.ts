@@ -49,7 +49,8 @@ function readPlan(
     parseBoolean(name, input.get(name), fallback)
 
   const endpoint = readStsEndpoint(input, env)
-  const customEndpoint = endpoint !== undefined
+  // As before AWS_ENDPOINT_URL* were read here: the partition rules relax for sts-endpoint only.
+  const customEndpoint = endpoint?.origin === 'sts-endpoint'
   const region = readRegion(input, env, customEndpoint)
   const unsetCurrentCredentials = flag('unset-current-credentials', false)
   const roleChaining = flag('role-chaining', false)
