@@ -12,7 +12,7 @@
  */
 import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
-import { tmpdir, userInfo } from 'node:os'
+import { tmpdir } from 'node:os'
 import { posix, win32 } from 'node:path'
 import { promisify } from 'node:util'
 
@@ -37,16 +37,35 @@ export function isSafePath(path: string, platform: Platform): boolean {
   return SAFE[platform].test(path)
 }
 
-/** Where the launcher's folder may go, best first: RUNNER_TEMP, the OS temporary folder, then a fixed one. */
+/**
+ * Temporary folders every user (or every job of every user) shares: a launcher folder there would
+ * outlive a killed job, as the runner never cleans them, and sit beside other users' files.
+ */
+const SHARED: Record<Platform, RegExp> = {
+  posix: /^\/(tmp|var\/tmp|usr\/tmp|dev\/shm)\/?$/,
+  win32: /^[A-Za-z]:\\(Windows\\Temp|Temp|ProgramData)\\?$/i
+}
+
+/**
+ * Where the launcher's folder may go, best first: RUNNER_TEMP (the job's own, emptied by the
+ * runner after every job), then a private folder of this user (POSIX: XDG_RUNTIME_DIR, 0700 and
+ * removed at logout; then the OS temporary folder, TMPDIR or %TEMP%, which on Windows is the
+ * user's own), never a shared one such as /tmp.
+ */
 export function launcherBaseCandidates(
   env: NodeJS.ProcessEnv,
   platform: Platform,
   osTemp: string = tmpdir()
 ): string[] {
-  const fixed = platform === 'win32' ? [env.ProgramData ?? 'C:\\ProgramData'] : ['/tmp']
-  const candidates = [env.RUNNER_TEMP, osTemp, ...fixed].filter((path): path is string => !!path)
   const path = platform === 'win32' ? win32 : posix
-  return candidates.map(candidate => path.resolve(candidate))
+  const given =
+    platform === 'win32'
+      ? [env.RUNNER_TEMP, osTemp]
+      : [env.RUNNER_TEMP, env.XDG_RUNTIME_DIR, osTemp]
+  const resolved = given
+    .filter((candidate): candidate is string => !!candidate)
+    .map(candidate => path.resolve(candidate))
+  return [...new Set(resolved)].filter(candidate => !SHARED[platform].test(candidate))
 }
 
 /** The first candidate every consumer can name, or an error saying how to get one. */
@@ -58,8 +77,14 @@ export function launcherBase(
   const candidates = launcherBaseCandidates(env, platform, osTemp)
   const safe = candidates.find(candidate => isSafePath(candidate, platform))
   if (safe) return safe
+  const tried =
+    candidates.length > 0 ? `none of ${candidates.join(', ')} qualifies` : 'RUNNER_TEMP is not set'
+  const fix =
+    platform === 'win32'
+      ? 'Run the runner from a folder with such a path (RUNNER_TEMP is under its work folder), or set TEMP and TMP to a folder of this user with such a path'
+      : 'Run the runner from a folder with such a path (RUNNER_TEMP is under its work folder), or set XDG_RUNTIME_DIR or TMPDIR to a private folder of this user with such a path'
   throw new Error(
-    `refresh-credentials with OIDC needs a temporary folder whose path has only letters, digits and _ . - ${platform === 'win32' ? '~ \\ :' : '/'} (the AWS CLI and SDKs run the credential_process line each in their own way); none of ${candidates.join(', ')} qualifies. Set TMPDIR${platform === 'win32' ? ' or TEMP' : ''} to such a folder.`
+    `refresh-credentials with OIDC needs a private temporary folder (never a shared one such as ${platform === 'win32' ? 'C:\\Windows\\Temp' : '/tmp'}) whose path has only letters, digits and _ . - ${platform === 'win32' ? '~ \\ :' : '/'} (the AWS CLI and SDKs run the credential_process line each in their own way); ${tried}. ${fix}.`
   )
 }
 
@@ -147,20 +172,53 @@ export async function writeLauncher(
   return { folder, launcher, configFile, line: credentialProcessLine(launcher, platform) }
 }
 
-/** icacls arguments giving only `user` access to `folder` and what is created in it. */
-export function icaclsArguments(folder: string, user: string): string[] {
-  return [folder, '/inheritance:r', '/grant:r', `${user}:(OI)(CI)F`, '/q']
+/**
+ * icacls arguments giving only the account `sid` access to `folder` and what is created in it.
+ * `*S-1-…` names the account by its SID, so no name lookup (and no name from the environment,
+ * which any earlier step can set through GITHUB_ENV) decides who gets access.
+ */
+export function icaclsArguments(folder: string, sid: string): string[] {
+  if (!SID.test(sid)) throw new Error(`not a security identifier: ${JSON.stringify(sid)}`)
+  return [folder, '/inheritance:r', '/grant:r', `*${sid}:(OI)(CI)F`, '/q']
+}
+
+/** A SID as Windows writes it: S-1-<authority>-<sub-authorities>. */
+const SID = /^S-1-\d{1,14}(-\d{1,10}){1,15}$/
+
+/**
+ * The user SID from `whoami /user /fo csv /nh`, which reads it from this process's own access
+ * token: one CSV line `"DOMAIN\name","S-1-5-21-…"` (names may be localised or hold commas and
+ * quotes, so the SID is taken as the last field). Undefined unless exactly one line has a SID.
+ */
+export function sidFromWhoami(output: string): string | undefined {
+  const lines = output
+    .split(/\r?\n/)
+    .map(line => line.trim())
+    .filter(line => line !== '')
+  if (lines.length !== 1) return undefined
+  const last = /,"(S-1-[0-9-]+)"$/.exec(lines[0] ?? '')?.[1]
+  return last && SID.test(last) ? last : undefined
 }
 
 async function restrictToCurrentUser(folder: string, env: NodeJS.ProcessEnv): Promise<void> {
-  const name = env.USERNAME || userInfo().username
-  const user = env.USERDOMAIN ? `${env.USERDOMAIN}\\${name}` : name
-  const system = env.SystemRoot ? win32.join(env.SystemRoot, 'System32', 'icacls.exe') : 'icacls'
+  const system32 = win32.join(env.SystemRoot || 'C:\\Windows', 'System32')
+  const run = promisify(execFile)
   try {
-    await promisify(execFile)(system, icaclsArguments(folder, user), { windowsHide: true })
+    const { stdout } = await run(
+      win32.join(system32, 'whoami.exe'),
+      ['/user', '/fo', 'csv', '/nh'],
+      {
+        windowsHide: true
+      }
+    )
+    const sid = sidFromWhoami(stdout)
+    if (!sid) throw new Error('whoami /user gave no SID')
+    await run(win32.join(system32, 'icacls.exe'), icaclsArguments(folder, sid), {
+      windowsHide: true
+    })
   } catch (error) {
     throw new Error(
-      `could not restrict ${folder} to ${user} with icacls: ${error instanceof Error ? error.message : String(error)}`,
+      `could not restrict ${folder} to this process's user with icacls: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error }
     )
   }

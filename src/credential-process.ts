@@ -9,6 +9,12 @@
  */
 import { readFile } from 'node:fs/promises'
 import { proxyAgents } from './http-agents.js'
+import {
+  checkCleartext,
+  checkTokenRequestUrl,
+  parseProxyUrl,
+  parseStsEndpoint
+} from './rules/endpoint.js'
 import { TransientOnlyRetry } from './retry.js'
 import { disableWorkflowCommands, info } from './runner.js'
 import { redact } from './secrets.js'
@@ -36,6 +42,20 @@ export interface CredentialProcessConfig {
 
 const ATTEMPT_TIMEOUT_MS = 10_000
 
+/**
+ * The ID-token request URL and its token, always as a pair: both from the environment (a runner
+ * that passes fresh request variables to run: steps), else both as stored. The stored token never
+ * goes to a URL from the environment, nor a token from the environment to the stored URL.
+ */
+export function requestPair(
+  config: Pick<CredentialProcessConfig, 'requestUrl' | 'requestToken'>,
+  env: NodeJS.ProcessEnv
+): { requestUrl: string; requestToken: string } {
+  const { ACTIONS_ID_TOKEN_REQUEST_URL: url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: token } = env
+  if (url && token) return { requestUrl: url, requestToken: token }
+  return { requestUrl: config.requestUrl, requestToken: config.requestToken }
+}
+
 export async function run(args: string[]): Promise<void> {
   disableWorkflowCommands()
   const write = process.stdout.write.bind(process.stdout)
@@ -45,12 +65,22 @@ export async function run(args: string[]): Promise<void> {
     const [configFile] = args
     if (!configFile) throw new Error('usage: index.js credential-process <config file>')
     const config = JSON.parse(await readFile(configFile, 'utf8')) as CredentialProcessConfig
-    // A runner may keep passing fresh request variables to run: steps; prefer them when present.
-    const requestUrl = process.env.ACTIONS_ID_TOKEN_REQUEST_URL || config.requestUrl
-    const requestToken = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN || config.requestToken
+    const { requestUrl, requestToken } = requestPair(config, process.env)
+    // The config file is outside text: the same rules as the main step's, before any request.
+    checkTokenRequestUrl(requestUrl)
+    if (config.stsEndpoint) {
+      checkCleartext(
+        parseStsEndpoint('the stored sts endpoint', config.stsEndpoint),
+        'the stored sts endpoint',
+        'id-token'
+      )
+    }
+    const proxy = config.proxy?.url
+      ? { ...config.proxy, url: parseProxyUrl('the stored proxy', config.proxy.url) }
+      : { fromInput: false }
     const log = (line: string): void => info(redact(line))
     const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS * 3)
-    const agents = proxyAgents(config.proxy ?? { fromInput: false })
+    const agents = proxyAgents(proxy)
     const token = await fetchIdToken(
       { requestUrl, requestToken, audience: config.audience },
       {

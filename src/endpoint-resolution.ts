@@ -7,7 +7,17 @@
  * partitions.js); __tests__/unit/endpoint-resolution.test.ts compares it with what the SDK itself
  * resolves for every region the SDK knows, with and without FIPS and dual-stack.
  */
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import {
+  SettingError,
+  checkCleartext,
+  parseStsEndpoint,
+  type EndpointOrigin
+} from './rules/endpoint.js'
 import { partitionOfRegion } from './rules/region.js'
+import type { Settings } from './settings.js'
 
 /** DNS suffixes of each partition, from @aws-sdk/core's partitions.js (`outputs`). */
 const SUFFIXES: Record<string, { dnsSuffix: string; dualStackDnsSuffix: string }> = {
@@ -70,4 +80,100 @@ export function stsEndpointFor(region: string, flags: EndpointFlags): string | u
   }
   if (flags.useDualStack) return `https://sts.${region}.${suffixes.dualStackDnsSuffix}`
   return `https://sts.${region}.${suffixes.dnsSuffix}`
+}
+
+/**
+ * The STS endpoint the shared config files choose for the profile (`endpoint_url`, or `sts =`
+ * under the profile's `services` section), read by the SDK's own code (@smithy/core/endpoints
+ * resolveEndpointConfig → serviceConfiguredEndpoint, which also honours
+ * `ignore_configured_endpoint_urls`). Called once, before any call, so that one endpoint decides
+ * for the whole run and the STS client is told to read nothing itself (sts.ts). `fromEnv` is what
+ * the environment chose (inputs/network.ts readStsEndpoint), returned unless the files say
+ * otherwise. The SDK's config reader loads only when a file could say anything about endpoints.
+ */
+export async function configuredStsEndpoint(
+  env: NodeJS.ProcessEnv,
+  fromEnv: { url: string; origin: EndpointOrigin } | undefined
+): Promise<{ url: string; origin: EndpointOrigin } | undefined> {
+  if (!filesMayChooseEndpoint(env)) return fromEnv
+  const { resolveEndpointConfig } = await import('@smithy/core/endpoints')
+  const profile = env.AWS_PROFILE || 'default'
+  const origin: EndpointOrigin = `the shared config profile ${JSON.stringify(profile)}`
+  let url: string | undefined
+  try {
+    // Only serviceId is read on this path (the rest of a client's config is not), and the
+    // declarations do not name serviceConfiguredEndpoint: hence the narrow local type.
+    const resolve = resolveEndpointConfig as unknown as (input: { serviceId: string }) => {
+      serviceConfiguredEndpoint?: () => Promise<unknown>
+    }
+    const found = await resolve({ serviceId: 'STS' }).serviceConfiguredEndpoint?.()
+    url = typeof found === 'string' && found !== '' ? found : undefined
+  } catch (error) {
+    throw new SettingError(
+      `The shared config profile ${JSON.stringify(profile)}`,
+      `cannot be read for its endpoint: ${error instanceof Error ? error.message : String(error)}`
+    )
+  }
+  if (!url) return undefined
+  if (fromEnv && url === fromEnv.url) return fromEnv
+  return { url: parseStsEndpoint(origin, url), origin }
+}
+
+/**
+ * Whether the shared config or credentials file (where the SDK looks: AWS_CONFIG_FILE,
+ * AWS_SHARED_CREDENTIALS_FILE, else ~/.aws) may hold an endpoint setting: any file that exists
+ * and mentions one, or cannot be read here (the SDK decides then).
+ */
+function filesMayChooseEndpoint(env: NodeJS.ProcessEnv): boolean {
+  const home = env.HOME || env.USERPROFILE || homedir()
+  // The SDK expands a leading ~/ (@smithy/core/config getConfigFilepath, resolveProfileFilePath).
+  const expand = (path: string): string =>
+    path.startsWith('~/') ? join(home, path.slice(2)) : path
+  const files = [
+    expand(env.AWS_CONFIG_FILE || join(home, '.aws', 'config')),
+    expand(env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'))
+  ]
+  return files.some(file => {
+    try {
+      return /endpoint_url|services|ignore_configured_endpoint_urls/.test(
+        readFileSync(file, 'utf8')
+      )
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code !== 'ENOENT'
+    }
+  })
+}
+
+/**
+ * The plan with the endpoint every STS call goes to, from wherever it came (sts-endpoint wins, as
+ * a client's own endpoint wins in the SDK; then the environment, then the shared config profile),
+ * checked by the one cleartext rule before any call. Returns the warning for cleartext to
+ * another machine with signed requests; throws when an ID token would go that way.
+ */
+export async function withStsEndpoint(
+  settings: Settings,
+  env: NodeJS.ProcessEnv
+): Promise<{ settings: Settings; warning?: string }> {
+  const current =
+    settings.stsEndpoint && settings.stsEndpointOrigin
+      ? { url: settings.stsEndpoint, origin: settings.stsEndpointOrigin }
+      : undefined
+  const endpoint =
+    current?.origin === 'sts-endpoint' ? current : await configuredStsEndpoint(env, current)
+  const resolved = { ...settings, stsEndpoint: endpoint?.url, stsEndpointOrigin: endpoint?.origin }
+  if (!endpoint) return { settings: resolved }
+  return {
+    settings: resolved,
+    warning: checkCleartext(endpoint.url, endpoint.origin, carries(settings, env))
+  }
+}
+
+/**
+ * What STS calls carry: a web identity token with GitHub OIDC, a token file, or the default
+ * chain's AWS_WEB_IDENTITY_TOKEN_FILE; signed requests otherwise.
+ */
+function carries(settings: Settings, env: NodeJS.ProcessEnv): 'id-token' | 'signed-request' {
+  const { kind } = settings.source
+  if (kind === 'github-oidc' || kind === 'token-file') return 'id-token'
+  return kind === 'environment' && env.AWS_WEB_IDENTITY_TOKEN_FILE ? 'id-token' : 'signed-request'
 }

@@ -56,8 +56,9 @@ function readPlan(
   const flag = (name: string, fallback: boolean): boolean =>
     parseBoolean(name, input.get(name), fallback)
 
-  const stsEndpoint = readStsEndpoint(input)
-  const customEndpoint = stsEndpoint !== undefined
+  const endpoint = readStsEndpoint(input, env)
+  // As before AWS_ENDPOINT_URL* were read here: the partition rules relax for sts-endpoint only.
+  const customEndpoint = endpoint?.origin === 'sts-endpoint'
   const region = readRegion(input, env, customEndpoint)
   const unsetCurrentCredentials = flag('unset-current-credentials', false)
   const roleChaining = flag('role-chaining', false)
@@ -132,7 +133,8 @@ function readPlan(
     region,
     source,
     role,
-    stsEndpoint,
+    stsEndpoint: endpoint?.url,
+    stsEndpointOrigin: endpoint?.origin,
     allowedAccountIds: parseAccountIds('allowed-account-ids', input.get('allowed-account-ids')),
     maskAccountId: flag('mask-aws-account-id', false),
     outputCredentials: flag('output-credentials', false),

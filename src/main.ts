@@ -6,6 +6,10 @@
 import type { Assumer, Outcome, Source } from './assume.js'
 import { ProfileError, unwrapFailure } from './attempt-error.js'
 import type { TokenClaims } from './diagnose/index.js'
+import { withStsEndpoint } from './endpoint-resolution.js'
+import { INPUT_VARIABLES } from './environment-inputs.js'
+import { PROXY_VARIABLES } from './inputs/network.js'
+import { checkTokenRequestUrl, proxySecrets } from './rules/endpoint.js'
 import { readRunContext, type RunContext } from './github-context.js'
 import { CREDENTIAL_VARIABLES, PROFILE_VARIABLES } from './inherited-variables.js'
 import { readSettings } from './inputs.js'
@@ -42,7 +46,8 @@ export async function run(): Promise<void> {
   maskSecret(getInput('aws-access-key-id'))
   maskSecret(getInput('aws-secret-access-key'))
   maskSecret(getInput('aws-session-token'))
-  maskAccountsEarly()
+  maskProxyCredentials()
+  const maskAccounts = maskAccountsEarly()
 
   const context = readRunContext()
   let settings: Settings | undefined
@@ -61,6 +66,12 @@ export async function run(): Promise<void> {
       for (const name of CURRENT_CREDENTIALS) Reflect.deleteProperty(process.env, name)
     }
     maskAccountOfRole(settings)
+    // The one endpoint every STS call goes to, and the cleartext rule, before any request
+    // (the ID token's included).
+    const endpoint = await withStsEndpoint(settings, process.env)
+    settings = endpoint.settings
+    if (endpoint.warning) warning(endpoint.warning)
+    if (settings.source.kind === 'github-oidc') checkTokenRequestUrl(settings.source.requestUrl)
     // Profile files, their launcher and publishing load only where used: what runs before the
     // connections open (preconnect.ts) is what every run waits for.
     const profiling = writesProfiles(settings) ? await import('./profiles.js') : undefined
@@ -92,7 +103,7 @@ export async function run(): Promise<void> {
     await publish(settings, outcome, profiles, backup)
   } catch (error) {
     const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
-    await reportFailure(error, { settings, context, timeoutMs: timedOut })
+    await reportFailure(error, { settings, context, timeoutMs: timedOut, maskAccounts })
   } finally {
     warm?.close()
   }
@@ -161,16 +172,40 @@ function writesProfiles(settings: Settings): boolean {
 }
 
 /**
- * mask-aws-account-id before the inputs are even validated: an error about role-to-assume quotes
- * it, account included. Any value other than false counts here (an invalid one fails later, with
- * the accounts already masked).
+ * A proxy's user:password (http-proxy or any of the proxy variables) is masked before anything
+ * can print it, well-formed or not (rules/endpoint.ts proxySecrets).
  */
-function maskAccountsEarly(): void {
-  const wanted = getInput('mask-aws-account-id')
-  if (wanted === '' || /^false$/i.test(wanted)) return
+function maskProxyCredentials(): void {
+  const values = [getInput('http-proxy'), ...PROXY_VARIABLES.map(name => process.env[name] ?? '')]
+  for (const value of values) for (const secret of proxySecrets(value)) maskSecret(secret)
+}
+
+/** An input, or the environment variable that fills it when empty (environment-inputs.ts). */
+function inputOrVariable(name: string): string {
+  const given = getInput(name)
+  if (given) return given
+  const variable = (INPUT_VARIABLES[name] ?? []).find(candidate => process.env[candidate])
+  return variable ? (process.env[variable] ?? '').trim() : ''
+}
+
+/**
+ * mask-aws-account-id (or MASK_AWS_ACCOUNT_ID) before the inputs are even validated: an error
+ * about role-to-assume (or ROLE_TO_ASSUME) quotes it, account included. Any value other than
+ * false counts here (an invalid one fails later, with the accounts already masked). Returns
+ * whether account IDs are to be masked.
+ */
+function maskAccountsEarly(): boolean {
+  const wanted = inputOrVariable('mask-aws-account-id')
+  if (wanted === '' || /^false$/i.test(wanted)) return false
   for (const name of ['role-to-assume', 'role-profiles', 'allowed-account-ids']) {
-    for (const [account] of getInput(name).matchAll(/\d{12}/g)) maskSecret(account)
+    maskAccountIds(inputOrVariable(name))
   }
+  return true
+}
+
+/** Every account ID (12 digits, not part of a longer number) in `text`. */
+function maskAccountIds(text: string): void {
+  for (const [account] of text.matchAll(/(?<!\d)\d{12}(?!\d)/g)) maskSecret(account)
 }
 
 /** With mask-aws-account-id, the account in the role ARN is masked before any line can show it. */
@@ -202,6 +237,8 @@ interface FailureReport {
   settings: Settings | undefined
   context: RunContext
   timeoutMs: number | undefined
+  /** mask-aws-account-id as read before validation, for failures before the plan exists. */
+  maskAccounts: boolean
 }
 
 async function reportFailure(error: unknown, report: FailureReport): Promise<void> {
@@ -212,6 +249,15 @@ async function reportFailure(error: unknown, report: FailureReport): Promise<voi
   // the early connections are open (preconnect.ts).
   const { diagnose } = await import('./diagnose/index.js')
   const diagnosis = diagnose(cause, { ...report, env: process.env, facts, claims })
+  if (report.settings?.maskAccountId ?? report.maskAccounts) {
+    // The caller's ARN names the source account and its user (STS's "User: arn:… is not
+    // authorized", or the one the attempt learned); every account ID the text shows goes too.
+    const named = /User: (arn:\S+) is not authorized/.exec(
+      cause instanceof Error ? cause.message : ''
+    )?.[1]
+    for (const arn of [facts.callerArn, named]) maskSecret(arn)
+    maskAccountIds(`${diagnosis.title}\n${diagnosis.message}\n${diagnosis.details}`)
+  }
   const prefix = profile ? `Profile ${profile}: ` : ''
   // Cut only after redaction: a secret cut in half would no longer be recognised.
   setFailed(clip(redact(prefix + diagnosis.message), MAX_ANNOTATION), {

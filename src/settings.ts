@@ -5,6 +5,7 @@
 import type { SuppliedInput } from './environment-inputs.js'
 import type { InheritedVariables } from './inherited-variables.js'
 import type { RoleArn } from './rules/arn.js'
+import type { EndpointOrigin } from './rules/endpoint.js'
 import type { Tag } from './rules/tags.js'
 
 export interface StaticCredentials {
@@ -54,7 +55,10 @@ export interface Settings {
   source: SourcePlan
   /** Absent when only access keys are given: they are exported as they are. */
   role?: RoleRequest
+  /** Where every STS call goes (the SDK reads no endpoint of its own: sts.ts); absent: AWS's. */
   stsEndpoint?: string
+  /** What chose stsEndpoint, for errors and the cleartext warning. */
+  stsEndpointOrigin?: EndpointOrigin
   allowedAccountIds: string[]
   maskAccountId: boolean
   outputCredentials: boolean

@@ -52,6 +52,10 @@ export function createStsClient(options: StsClientOptions): STSClient {
   const client = new STSClient({
     region,
     endpoint: stsEndpoint,
+    // The endpoint was chosen once, with the cleartext rule (endpoint-resolution.ts
+    // withStsEndpoint): the SDK must not pick another from AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL or
+    // the shared config profile on its own.
+    ignoreConfiguredEndpointUrls: true,
     credentials,
     maxAttempts: retry.maxAttempts,
     retryStrategy: retry,

@@ -19,8 +19,11 @@ export interface ThrowawayCa {
   remove(): void
 }
 
-/** A CA and a certificate for IP 127.0.0.1 (and localhost) signed by it, valid for one day. */
-export function makeThrowawayCa(): ThrowawayCa {
+/**
+ * A CA and a certificate for IP 127.0.0.1 (and localhost, and `names`: host names a private hosts
+ * file maps to loopback, test-support/netns.ts) signed by it, valid for one day.
+ */
+export function makeThrowawayCa(names: string[] = []): ThrowawayCa {
   const dir = mkdtempSync(join(tmpdir(), 'ca-'))
   const file = (name: string): string => join(dir, name)
   const openssl = (args: string[]): void => {
@@ -62,7 +65,7 @@ export function makeThrowawayCa(): ThrowawayCa {
   ])
   writeFileSync(
     file('ext.cnf'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n'
+    `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...names.map(name => `DNS:${name}`)].join(',')}\nbasicConstraints=CA:FALSE\n`
   )
   openssl([
     'x509',

@@ -19,6 +19,7 @@ import {
 } from '../../test-support/consumers.js'
 import {
   MAIN_ENTRY,
+  errorMessage,
   githubContext,
   newJobDir,
   runStep,
@@ -204,7 +205,13 @@ describe.each(LAYOUTS)('from $name', layout => {
       const jobDir = newJobDir()
       const runnerTemp = layout.runnerTemp?.(jobDir)
       if (runnerTemp) mkdirSync(runnerTemp, { recursive: true })
-      const env = { ...kind.env?.(), ...(runnerTemp ? { RUNNER_TEMP: runnerTemp } : {}) }
+      // A RUNNER_TEMP the consumers cannot name: the user's private XDG_RUNTIME_DIR serves.
+      const runtime = runnerTemp ? privateRuntimeDir(jobDir) : undefined
+      const env = {
+        ...kind.env?.(),
+        ...(runnerTemp ? { RUNNER_TEMP: runnerTemp } : {}),
+        ...(runtime ? { XDG_RUNTIME_DIR: runtime } : {})
+      }
       const main = await runStep(layout.entry(), { jobDir, inputs: kind.inputs(), env })
       expect(main.code).toBe(0)
       job = { jobDir, home: githubContext(jobDir).HOME ?? '', main, env }
@@ -227,17 +234,56 @@ describe.each(LAYOUTS)('from $name', layout => {
   })
 })
 
+/** A folder like /run/user/UID: the user's own, 0700, with a path every consumer can name. */
+function privateRuntimeDir(jobDir: string): string {
+  const dir = join(jobDir, 'run-user')
+  mkdirSync(dir, { mode: 0o700 })
+  return dir
+}
+
 describe('the credential_process launcher', () => {
-  test('sits in a folder every consumer can name, and post removes it', async () => {
+  test('with RUNNER_TEMP unusable and only a shared /tmp left, refresh is refused with the fix, before any call', async () => {
     const jobDir = newJobDir()
     const runnerTemp = join(jobDir, 'runner temp')
     mkdirSync(runnerTemp)
+    emu.resetStats()
     const main = await runStep(join(hostileAction, 'dist', 'index.js'), {
       jobDir,
       env: {
         ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
         ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken,
-        RUNNER_TEMP: runnerTemp
+        RUNNER_TEMP: runnerTemp,
+        TMPDIR: '/tmp'
+      },
+      inputs: {
+        'aws-region': 'us-east-1',
+        'role-to-assume': SEED.roles.githubDeploy,
+        'sts-endpoint': emu.url,
+        'aws-profile': 'ci',
+        'refresh-credentials': 'true'
+      }
+    })
+    expect(main.code).toBe(1)
+    expect(errorMessage(main)).toMatch(
+      /refresh-credentials with OIDC needs a private temporary folder \(never a shared one such as \/tmp\).*set XDG_RUNTIME_DIR or TMPDIR to a private folder/
+    )
+    expect(emu.stats().requests).toBe(0)
+    expect(existsSync(join(githubContext(jobDir).HOME ?? '', '.aws', 'config'))).toBe(false)
+    rmSync(jobDir, { recursive: true, force: true })
+  })
+
+  test('sits in a folder every consumer can name, and post removes it', async () => {
+    const jobDir = newJobDir()
+    const runnerTemp = join(jobDir, 'runner temp')
+    mkdirSync(runnerTemp)
+    const runtime = privateRuntimeDir(jobDir)
+    const main = await runStep(join(hostileAction, 'dist', 'index.js'), {
+      jobDir,
+      env: {
+        ACTIONS_ID_TOKEN_REQUEST_URL: emu.oidcRequestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: emu.oidcRequestToken,
+        RUNNER_TEMP: runnerTemp,
+        XDG_RUNTIME_DIR: runtime
       },
       inputs: {
         'aws-region': 'us-east-1',
@@ -250,16 +296,18 @@ describe('the credential_process launcher', () => {
     expect(main.code).toBe(0)
     const home = githubContext(jobDir).HOME ?? ''
     const config = readFileSync(join(home, '.aws', 'config'), 'utf8')
-    // RUNNER_TEMP has a space, so the OS temporary folder holds the launcher.
+    // RUNNER_TEMP has a space, so the user's private XDG_RUNTIME_DIR holds the launcher, never /tmp.
     const line = /credential_process = (.*)\n/.exec(config)?.[1] ?? ''
     expect(line).toMatch(/^\/bin\/sh \/[A-Za-z0-9_./-]+\/assume-aws-role-\w+\/credential-process$/)
+    expect(line.startsWith(`/bin/sh ${runtime}/assume-aws-role-`)).toBe(true)
     const launcher = line.slice('/bin/sh '.length)
     const folder = join(launcher, '..')
     expect(readFileSync(launcher, 'utf8')).toContain(`'${join(hostileAction, 'dist', 'index.js')}'`)
     expect(existsSync(join(folder, 'config.json'))).toBe(true)
 
     const post = await runPostFrom(join(hostileAction, 'dist', 'index.js'), main, jobDir, {
-      RUNNER_TEMP: runnerTemp
+      RUNNER_TEMP: runnerTemp,
+      XDG_RUNTIME_DIR: runtime
     })
     expect(post.code).toBe(0)
     expect(existsSync(folder)).toBe(false)

@@ -12,6 +12,8 @@ import {
   icaclsArguments,
   isSafePath,
   launcherBase,
+  launcherBaseCandidates,
+  sidFromWhoami,
   launcherName,
   launcherScript,
   type Platform
@@ -57,7 +59,9 @@ function cases(platform: Platform): Case[] {
   const path = platform === 'win32' ? win32 : posix
   const hostile = platform === 'win32' ? HOSTILE_WIN32 : HOSTILE_POSIX
   const safeTemp = platform === 'win32' ? 'D:\\a\\_temp' : '/home/runner/work/_temp'
-  const hostedTemp = platform === 'win32' ? 'C:\\Users\\RUNNER~1\\AppData\\Local\\Temp' : '/tmp'
+  // A private temporary folder of the user (Windows: %TEMP%; POSIX: TMPDIR or XDG_RUNTIME_DIR).
+  const hostedTemp =
+    platform === 'win32' ? 'C:\\Users\\RUNNER~1\\AppData\\Local\\Temp' : '/run/user/1001'
   return hostile.flatMap(folder => [
     // The action under a hostile path; RUNNER_TEMP safe.
     {
@@ -73,21 +77,13 @@ function cases(platform: Platform): Case[] {
       runnerTemp: safeTemp,
       osTemp: hostedTemp
     },
-    // RUNNER_TEMP hostile as well: the OS temporary folder serves.
+    // RUNNER_TEMP hostile as well: the user's private temporary folder serves.
     {
       platform,
       node: path.join(folder, 'node'),
       bundle: path.join(folder, 'dist', 'index.js'),
       runnerTemp: path.join(folder, '_temp'),
       osTemp: hostedTemp
-    },
-    // Both hostile: the fixed fallback (/tmp, %ProgramData%).
-    {
-      platform,
-      node: path.join(folder, 'node'),
-      bundle: path.join(folder, 'index.js'),
-      runnerTemp: path.join(folder, '_temp'),
-      osTemp: path.join(folder, 'tmp')
     }
   ])
 }
@@ -133,13 +129,31 @@ describe.each([
     }
   })
 
-  test('the launcher folder prefers RUNNER_TEMP, then the OS temporary folder, then a fixed one', () => {
-    const [first, second, third] = all
+  test('the launcher folder prefers RUNNER_TEMP, then a private temporary folder of the user', () => {
+    const [first, second] = all
     expect(plan(first as Case).launcher.startsWith((first as Case).runnerTemp)).toBe(true)
     expect(plan(second as Case).launcher.startsWith((second as Case).osTemp)).toBe(true)
-    expect(
-      plan(third as Case).launcher.startsWith(platform === 'win32' ? 'C:\\ProgramData\\' : '/tmp/')
-    ).toBe(true)
+  })
+
+  test('never a shared temporary folder: with RUNNER_TEMP unsafe and only a shared one left, refresh is refused with the fix', () => {
+    const path = platform === 'win32' ? win32 : posix
+    const hostile = platform === 'win32' ? 'C:\\a b\\_temp' : '/home/runner/a b/_temp'
+    const shared =
+      platform === 'win32'
+        ? ['C:\\Windows\\Temp', 'C:\\ProgramData', 'c:\\temp\\']
+        : ['/tmp', '/var/tmp', '/tmp/', '/dev/shm']
+    for (const osTemp of shared) {
+      const env = { RUNNER_TEMP: hostile }
+      expect(launcherBaseCandidates(env, platform, osTemp)).toEqual([path.resolve(hostile)])
+      expect(() => launcherBase(env, platform, osTemp)).toThrow(
+        /refresh-credentials with OIDC needs a private temporary folder \(never a shared one/
+      )
+      expect(() => launcherBase(env, platform, osTemp)).toThrow(
+        platform === 'win32'
+          ? /set TEMP and TMP to a folder of this user/
+          : /set XDG_RUNTIME_DIR or TMPDIR/
+      )
+    }
   })
 })
 
@@ -199,10 +213,14 @@ describe('safe paths', () => {
   })
 
   test('no safe folder at all is an error naming the candidates and the fix', () => {
-    expect(launcherBase({ RUNNER_TEMP: 'C:\\a b' }, 'win32', 'C:\\c d')).toBe('C:\\ProgramData')
-    expect(() =>
-      launcherBase({ RUNNER_TEMP: 'C:\\a b', ProgramData: 'C:\\Program Data' }, 'win32', 'C:\\c d')
-    ).toThrow('Set TMPDIR or TEMP to such a folder')
+    expect(() => launcherBase({ RUNNER_TEMP: 'C:\\a b' }, 'win32', 'C:\\c d')).toThrow(
+      'none of C:\\a b, C:\\c d qualifies. Run the runner from a folder with such a path'
+    )
+    expect(() => launcherBase({}, 'posix', '/tmp')).toThrow('RUNNER_TEMP is not set.')
+    // XDG_RUNTIME_DIR (private, 0700, removed at logout) serves on POSIX.
+    expect(
+      launcherBase({ RUNNER_TEMP: '/a b', XDG_RUNTIME_DIR: '/run/user/1001' }, 'posix', '/tmp')
+    ).toBe('/run/user/1001')
   })
 
   test('a launcher path that is not safe is never written into a line', () => {
@@ -211,14 +229,38 @@ describe('safe paths', () => {
     )
   })
 
-  test("Windows: icacls replaces the folder's inherited access with the user's alone", () => {
-    expect(icaclsArguments('D:\\a\\_temp\\x', 'RUNNER\\runneradmin')).toEqual([
+  test("Windows: icacls replaces the folder's inherited access with the process user's SID alone", () => {
+    const sid = 'S-1-5-21-3623811015-3361044348-30300820-1013'
+    expect(icaclsArguments('D:\\a\\_temp\\x', sid)).toEqual([
       'D:\\a\\_temp\\x',
       '/inheritance:r',
       '/grant:r',
-      'RUNNER\\runneradmin:(OI)(CI)F',
+      `*${sid}:(OI)(CI)F`,
       '/q'
     ])
+    // A name (from USERDOMAIN/USERNAME, which any step can set) is never granted.
+    expect(() => icaclsArguments('D:\\x', 'RUNNER\\runneradmin')).toThrow(
+      'not a security identifier'
+    )
+    expect(() => icaclsArguments('D:\\x', 'S-1-5-21-1 /grant Everyone:F')).toThrow()
+  })
+
+  test('the SID comes from whoami /user /fo csv /nh (the process token), as Windows prints it', () => {
+    const sid = 'S-1-5-21-3623811015-3361044348-30300820-1013'
+    // As whoami.exe writes it: CRLF, quoted CSV; names may be localised or hold commas and quotes.
+    expect(sidFromWhoami(`"fv-az123-456\\runneradmin","${sid}"\r\n`)).toBe(sid)
+    const quoted = '"CORP\\Müller, Jürgen ' + '""JJ""' + `","${sid}"\r\n`
+    expect(sidFromWhoami(quoted)).toBe(sid)
+    expect(sidFromWhoami(`"nt authority\\system","S-1-5-18"\r\n`)).toBe('S-1-5-18')
+    // Anything else: no SID, so no grant (the folder is not written).
+    expect(sidFromWhoami('')).toBeUndefined()
+    expect(sidFromWhoami('ERROR: Access is denied.\r\n')).toBeUndefined()
+    expect(sidFromWhoami(`"a\\b","${sid}"\r\n"c\\d","S-1-5-18"\r\n`)).toBeUndefined()
+    expect(sidFromWhoami(`"a\\b","S-1-5-21-x"\r\n`)).toBeUndefined()
+    // The table format (without /fo csv) is not what is asked for.
+    expect(
+      sidFromWhoami(`\r\nUSER INFORMATION\r\n----------------\r\n\r\nUser Name  SID\r\n`)
+    ).toBeUndefined()
   })
 
   test('the C runtime rule: backslashes before a quote', () => {

@@ -30,7 +30,7 @@ afterEach(() => {
   sts.reset()
 })
 
-function configFile(): string {
+function configFile(changes: Record<string, unknown> = {}): string {
   const file = join(mkdtempSync(join(tmpdir(), 'cp-')), 'config.json')
   writeFileSync(
     file,
@@ -42,7 +42,8 @@ function configFile(): string {
       sessionName: 'GitHubActions',
       durationSeconds: 3600,
       region: 'eu-west-1',
-      maxAttempts: 2
+      maxAttempts: 2,
+      ...changes
     })
   )
   return file
@@ -110,5 +111,64 @@ describe('credential-process', () => {
       expect(line).not.toMatch(/^\s*::/)
       expect(line).not.toContain('runner-request-token-value')
     }
+  })
+})
+
+describe('the launcher pairs the ID-token request URL with its own token only', () => {
+  const stored = { requestUrl: 'https://stored.example/idtoken', requestToken: 'stored-token' }
+  test('the stored pair, unless the environment has both halves of a fresh one', async () => {
+    const { requestPair } = await import('../../src/credential-process.js')
+    expect(requestPair(stored, {})).toEqual(stored)
+    expect(requestPair(stored, { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://evil.example/x' })).toEqual(
+      stored
+    )
+    expect(requestPair(stored, { ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'fresh' })).toEqual(stored)
+    expect(
+      requestPair(stored, {
+        ACTIONS_ID_TOKEN_REQUEST_URL: 'https://fresh.example/x',
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'fresh'
+      })
+    ).toEqual({ requestUrl: 'https://fresh.example/x', requestToken: 'fresh' })
+  })
+})
+
+describe('the launcher checks what it stored before any request', () => {
+  test.each([
+    [
+      { requestUrl: 'http://pipelines.example.test/idtoken' },
+      /ACTIONS_ID_TOKEN_REQUEST_URL\) must be an https:\/\/ URL/
+    ],
+    [
+      { stsEndpoint: 'http://sts.corp.example:4566' },
+      /the web identity token would cross the network in cleartext/
+    ],
+    [{ proxy: { url: 'http://u:stored-pw@proxy corp:1', fromInput: true } }, /value not shown/]
+  ])('%j is refused, nothing sent', async (changes, rule) => {
+    captured = prepareRunner({})
+    const stderr = captureStderr()
+    const spy = idTokenEndpoint(tokenAnswer('unused'))
+    await run([configFile(changes)])
+    expect(process.exitCode).toBe(1)
+    expect(captured.lines).toEqual([])
+    expect(spy).not.toHaveBeenCalled()
+    expect(stderr.at(-1)).toMatch(rule)
+    expect(stderr.join('\n')).not.toContain('stored-pw')
+  })
+
+  test('the stored token never goes to a URL from the environment', async () => {
+    captured = prepareRunner(
+      {},
+      { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://elsewhere.example/idtoken' }
+    )
+    captureStderr()
+    const spy = idTokenEndpoint({ status: 500, body: '{}' }, { status: 500, body: '{}' })
+    await run([configFile()])
+    const hosts = spy.mock.calls.map(([request]) => (request as { hostname: string }).hostname)
+    const auth = spy.mock.calls.map(
+      ([request]) => (request as { headers: Record<string, string> }).headers.authorization
+    )
+    expect(hosts.length).toBeGreaterThan(0)
+    expect(new Set(hosts)).toEqual(new Set(['pipelines.example.test']))
+    expect(new Set(auth)).toEqual(new Set(['Bearer runner-request-token-value']))
   })
 })

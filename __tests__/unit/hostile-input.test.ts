@@ -4,6 +4,7 @@
  * names that input and states its rule, before any call to STS or GitHub, export nothing, echo no
  * secret, and never let the value form a workflow command of its own.
  */
+import { proxySecrets } from '../../src/rules/endpoint.js'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals'
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts'
 import { mockClient } from 'aws-sdk-client-mock'
@@ -66,9 +67,11 @@ function inputsOf(changes: Record<string, string | null>): Record<string, string
 
 /** Secret inputs as the step masks them: trimmed, as the runner passes them. */
 function maskedSecrets(inputs: Record<string, string>): string[] {
-  return ['aws-secret-access-key', 'aws-session-token']
-    .map(name => (inputs[name] ?? '').trim())
-    .filter(value => value !== '')
+  return [
+    ...['aws-secret-access-key', 'aws-session-token'].map(name => (inputs[name] ?? '').trim()),
+    // A proxy's user:password and password, masked even when the URL is malformed.
+    ...proxySecrets(inputs['http-proxy'] ?? '')
+  ].filter(value => value !== '')
 }
 
 /** A secret and the pieces a pasted line break or space splits it into: none may show. */
@@ -157,7 +160,10 @@ async function expectRefused(hostile: HostileCase): Promise<void> {
     expect(maskIndex).toBeGreaterThanOrEqual(0)
     expect(maskIndex).toBeLessThan(c.lines.indexOf(errorLine))
     for (const piece of piecesOf(secret)) {
-      expect(c.lines.filter(line => line !== maskLine && line.includes(piece))).toEqual([])
+      // Only mask lines (its own, or one of a longer secret holding it) show it.
+      expect(
+        c.lines.filter(line => !line.startsWith('::add-mask::') && line.includes(piece))
+      ).toEqual([])
       expect(summary.includes(piece)).toBe(false)
     }
   }
@@ -251,9 +257,11 @@ describe('values that are legal stay inert', () => {
     expect(readFileSync(c.files.env, 'utf8')).toBe('')
   })
 
-  test('no-proxy is not validated; a line break in it reaches no log line', async () => {
+  test('no-proxy with a line break is refused (the rule NO_PROXY gets too); it reaches no log line', async () => {
     const c = await runStep(inputsOf({ 'no-proxy': 'a.test\n::set-env name=X::y' }))
-    expect(errors(c)).toEqual([])
+    expect(errors(c)).toEqual([
+      expect.stringContaining("Input 'no-proxy' must be a comma-separated list")
+    ])
     expect(c.lines.filter(line => line.includes('::set-env') || line.includes('a.test'))).toEqual(
       []
     )

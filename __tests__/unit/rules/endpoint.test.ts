@@ -1,8 +1,17 @@
 /**
- * URL inputs through readSettings (src/rules/endpoint.ts): sts-endpoint and http-proxy (https, or
- * cleartext to this machine only; no user:password), no-proxy.
+ * URL inputs through readSettings (src/rules/endpoint.ts): sts-endpoint (and AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL), http-proxy (and the proxy variables), no-proxy; the one cleartext rule.
  */
 import { describe, expect, test } from '@jest/globals'
+import { InputError } from '../../../src/rules/input-error.js'
+import {
+  checkCleartext,
+  checkTokenRequestUrl,
+  isLoopbackHost,
+  parseProxyUrl,
+  proxySecrets
+} from '../../../src/rules/endpoint.js'
+import { noProxyList } from '../../../src/http-agents.js'
 import { settings, expectRefused, escapeRegExp } from '../../../test-support/read-settings.js'
 
 describe('http-proxy and no-proxy', () => {
@@ -52,24 +61,84 @@ describe('http-proxy and no-proxy', () => {
     'proxy.internal:3128',
     'proxy.internal',
     'not a url',
-    'file:///tmp/x'
-  ])('refuses %j', value => {
-    expectRefused(
+    'file:///tmp/x',
+    'http://user:secret-pw@',
+    'http://user:secret-pw@proxy internal:3128',
+    'socks5://user:secret-pw@proxy:1080',
+    'http://user:secret%zz@proxy:3128',
+    'user:secret-pw@proxy:3128'
+  ])('refuses %j without showing any of it', value => {
+    const error = expectRefused(
       { 'http-proxy': value },
       'http-proxy',
-      new RegExp(
-        `must be an http:// or https:// URL; got ${escapeRegExp(JSON.stringify(value))}\\.$`
+      /must be an http:\/\/ or https:\/\/ URL.*\(value not shown: it may hold a password\)\.$/
+    )
+    expect(error.message).not.toContain(value)
+    expect(error.message).not.toContain('secret')
+    expect(error.message).not.toContain('proxy.internal')
+  })
+
+  test.each([
+    'http://companydomain.com:3128',
+    'https://proxy.corp.example:8443',
+    'http://10.0.0.5:3128',
+    'http://user:p%40ss@proxy.corp.example:3128',
+    'http://proxy-user@proxy.corp.example:3128'
+  ])('accepts %j (any host, with or without user info)', value => {
+    expect(settings({ 'http-proxy': value }).proxy.url).toBe(value)
+  })
+
+  test.each(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])(
+    '%s gets the same rule, named by the variable, never showing the value',
+    name => {
+      const value = 'http://user:secret-pw@proxy corp:3128'
+      const error = expectRefused({}, 'http-proxy', /must be an http:\/\/ or https:\/\/ URL/, {
+        [name]: value
+      })
+      expect(error.message).toMatch(
+        new RegExp(`^Input 'http-proxy' \\(from the environment variable ${name}\\) must be`)
       )
+      expect(error.message).not.toContain('secret-pw')
+      expect(settings({}, { [name]: 'http://u:p@proxy.corp.example:3128' }).proxy.url).toBe(
+        'http://u:p@proxy.corp.example:3128'
+      )
+    }
+  )
+
+  test.each([
+    ['no-proxy', {}],
+    ['NO_PROXY', { NO_PROXY: 'a.test\r\nb' }],
+    ['no_proxy', { no_proxy: 'a.test\u0000' }]
+  ])('%s with a control character is refused', (name, env) => {
+    const inputs: Record<string, string> = name === 'no-proxy' ? { 'no-proxy': 'a.test\u0007' } : {}
+    const error = expectRefused(inputs, 'no-proxy', /must be a comma-separated list/, env)
+    if (name !== 'no-proxy') expect(error.message).toContain(`environment variable ${name}`)
+  })
+
+  test('the secrets of a proxy URL, well-formed or not, raw and %-decoded', () => {
+    expect(proxySecrets('http://us%40er:p%3Ass@proxy:3128')).toEqual([
+      'us%40er:p%3Ass',
+      'p%3Ass',
+      'us@er:p:ss',
+      'p:ss'
+    ])
+    expect(proxySecrets('http://user:pw@proxy internal:1')).toEqual(['user:pw', 'pw'])
+    expect(proxySecrets('http://token@proxy:1')).toEqual(['token'])
+    expect(proxySecrets('http://proxy:3128')).toEqual([])
+    expect(proxySecrets('')).toEqual([])
+  })
+
+  test('parseProxyUrl names the variable it was given', () => {
+    expect(() => parseProxyUrl('HTTPS_PROXY', 'nope')).toThrow(
+      /^Input 'http-proxy' \(from the environment variable HTTPS_PROXY\) must be/
     )
   })
 
-  test('refuses a user name or password in the URL, without showing it', () => {
-    const error = expectRefused(
-      { 'http-proxy': 'http://admin:p4ssw0rd-hidden@proxy.internal:3128' },
-      'http-proxy',
-      /must not carry a user name or password in the URL \(value not shown\)\.$/
+  test("loopback is added to every NO_PROXY Node's agents get", () => {
+    expect(noProxyList(undefined)).toBe('localhost,127.0.0.0-127.255.255.255,::1,[::1]')
+    expect(noProxyList('.corp.example')).toBe(
+      '.corp.example,localhost,127.0.0.0-127.255.255.255,::1,[::1]'
     )
-    expect(error.message).not.toContain('p4ssw0rd-hidden')
   })
 })
 
@@ -134,34 +203,118 @@ describe('line breaks and control characters in a URL', () => {
 
 // -------------------------------------------------------------------------------------------------
 
-describe('cleartext only on this machine (sts-endpoint, http-proxy)', () => {
-  // The ID token and signed requests must not cross a network unencrypted.
-  test.each([
-    ['sts-endpoint', 'http://sts.example.com'],
-    ['sts-endpoint', 'http://10.0.0.5:8080'],
-    ['sts-endpoint', 'http://128.0.0.1'],
-    ['sts-endpoint', 'http://localhost.example.com'],
-    ['sts-endpoint', 'http://[::2]:80'],
-    ['http-proxy', 'http://proxy.internal:3128'],
-    ['http-proxy', 'http://192.168.1.1:3128']
-  ])('%s %s is refused before any call', (input, value) => {
+describe('the STS endpoint from the environment', () => {
+  test('AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL; sts-endpoint wins', () => {
+    const env = {
+      AWS_ENDPOINT_URL_STS: 'http://sts.corp.example:1',
+      AWS_ENDPOINT_URL: 'http://all:2'
+    }
+    expect(settings({}, env)).toMatchObject({
+      stsEndpoint: 'http://sts.corp.example:1',
+      stsEndpointOrigin: 'AWS_ENDPOINT_URL_STS'
+    })
+    expect(settings({}, { AWS_ENDPOINT_URL: 'http://all:2' })).toMatchObject({
+      stsEndpoint: 'http://all:2',
+      stsEndpointOrigin: 'AWS_ENDPOINT_URL'
+    })
+    expect(settings({ 'sts-endpoint': 'https://mine.test' }, env)).toMatchObject({
+      stsEndpoint: 'https://mine.test',
+      stsEndpointOrigin: 'sts-endpoint'
+    })
+  })
+
+  test('AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true ignores them, as the SDK does; not true/false is refused', () => {
+    const env = { AWS_ENDPOINT_URL_STS: 'http://sts.corp.example:1' }
+    expect(
+      settings({}, { ...env, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }).stsEndpoint
+    ).toBeUndefined()
     expectRefused(
-      { [input]: value },
-      input,
-      /must be an https:\/\/ URL: cleartext http:\/\/ is allowed only to this machine/
+      {},
+      'sts-endpoint',
+      /AWS_IGNORE_CONFIGURED_ENDPOINT_URLS\) must be true or false/,
+      {
+        ...env,
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'yes'
+      }
+    )
+  })
+
+  test('the variables get the URL rule, named by the variable', () => {
+    const error = expectRefused({}, 'sts-endpoint', /must not carry a user name/, {
+      AWS_ENDPOINT_URL_STS: 'https://u:secret-pw@sts.test'
+    })
+    expect(error.message).toMatch(
+      /^Input 'sts-endpoint' \(from the environment variable AWS_ENDPOINT_URL_STS\) must not/
+    )
+    expect(error.message).not.toContain('secret-pw')
+  })
+})
+
+// -------------------------------------------------------------------------------------------------
+
+describe('the one cleartext rule (checkCleartext)', () => {
+  test.each([
+    'http://sts.corp.example:4566',
+    'http://localstack:4566',
+    'http://10.0.0.5',
+    'http://128.0.0.1',
+    'http://localhost.example.com',
+    'http://[::2]:80'
+  ])('an ID token never goes to %s: refused, naming where the endpoint came from', url => {
+    for (const origin of [
+      'sts-endpoint',
+      'AWS_ENDPOINT_URL_STS',
+      'the shared config profile "ci"'
+    ]) {
+      let error: unknown
+      try {
+        checkCleartext(url, origin, 'id-token')
+      } catch (caught) {
+        error = caught
+      }
+      expect(error).toBeInstanceOf(InputError)
+      expect((error as Error).message).toMatch(
+        /the web identity token would cross the network in cleartext/
+      )
+      expect((error as Error).message).toMatch(/^Input 'sts-endpoint' /)
+      if (origin !== 'sts-endpoint') expect((error as Error).message).toContain(origin)
+    }
+  })
+
+  test('signed requests may go to http:// off this machine, with one warning', () => {
+    expect(checkCleartext('http://localstack:4566', 'sts-endpoint', 'signed-request')).toBe(
+      'The STS endpoint http://localstack:4566 (from sts-endpoint) is cleartext http://: the session credentials it answers with cross the network unencrypted.'
     )
   })
 
   test.each([
-    ['sts-endpoint', 'http://127.0.0.1:4566'],
-    ['sts-endpoint', 'http://127.9.8.7'],
-    ['sts-endpoint', 'http://localhost:4566'],
-    ['sts-endpoint', 'http://[::1]:4566'],
-    ['sts-endpoint', 'https://sts.example.com'],
-    ['http-proxy', 'http://127.0.0.1:3128'],
-    ['http-proxy', 'https://proxy.internal:3128']
-  ])('%s %s is accepted (loopback, or https)', (input, value) => {
-    const result = settings({ [input]: value })
-    expect(input === 'sts-endpoint' ? result.stsEndpoint : result.proxy.url).toBe(value)
+    'http://127.0.0.1:4566',
+    'http://127.9.8.7',
+    'http://localhost:4566',
+    'http://[::1]:4566',
+    'https://sts.corp.example',
+    'https://10.0.0.5'
+  ])('%s: no refusal, no warning', url => {
+    expect(checkCleartext(url, 'sts-endpoint', 'id-token')).toBeUndefined()
+    expect(checkCleartext(url, 'sts-endpoint', 'signed-request')).toBeUndefined()
+  })
+
+  test('loopback as the URL parser normalises it', () => {
+    expect(['localhost', '127.0.0.1', '127.255.0.9', '[::1]', '::1'].every(isLoopbackHost)).toBe(
+      true
+    )
+    expect(['localhost.example.com', '128.0.0.1', '[::2]', 'localstack'].some(isLoopbackHost)).toBe(
+      false
+    )
+  })
+
+  test('the ID-token request URL: https, or http to this machine, never echoed', () => {
+    expect(() => checkTokenRequestUrl('https://pipelines.example.test/idtoken?x=1')).not.toThrow()
+    expect(() => checkTokenRequestUrl('http://127.0.0.1:9/oidc')).not.toThrow()
+    for (const url of ['http://pipelines.example.test/idtoken?x=1', 'https://u:p@x.test', 'nope']) {
+      expect(() => checkTokenRequestUrl(url)).toThrow(
+        /ACTIONS_ID_TOKEN_REQUEST_URL\) must be an https:\/\/ URL/
+      )
+    }
   })
 })
