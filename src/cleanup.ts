@@ -4,7 +4,7 @@
  * anything else on the runner cannot pick the credentials up. It never fails the job, and it
  * acts only on what it can verify as its own (cleanup-trust.ts).
  */
-import { rm } from 'node:fs/promises'
+import { lstat, rm } from 'node:fs/promises'
 import { readTrustedBackup } from './cleanup-trust.js'
 import { undoProfiles } from './profile-files.js'
 import { exportVariable, info, warning } from './runner.js'
@@ -34,6 +34,16 @@ export async function run(): Promise<void> {
   await attempt('undo profiles', async () => {
     const path = profileBackupPath()
     if (!path) return
+    // Saved before the record: a main step stopped in between wrote no file either.
+    if (
+      !(await lstat(path).then(
+        () => true,
+        () => false
+      ))
+    ) {
+      info('Profiles: nothing to undo (the main step wrote no profile).')
+      return
+    }
     const { backup, warnings } = await readTrustedBackup(path, process.env)
     for (const line of warnings) warning(`Cleanup ${line}`)
     const done = await undoProfiles(backup, (file, header) =>
