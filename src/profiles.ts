@@ -13,7 +13,7 @@ import {
   configHeader,
   privateTempPath,
   profilePaths,
-  readHeaders,
+  existingHeaders,
   recordText,
   SectionTakenError,
   undoProfiles,
@@ -72,7 +72,10 @@ export async function checkProfilesFree(settings: Settings, env: NodeJS.ProcessE
   const planned = plannedProfiles(settings)
   if (planned.length === 0) return
   // Unreadable files and read-only folders fail here, before any call, overwrite or not.
-  const existing = await existingProfiles(profilePaths(env))
+  const existing = await existingProfiles(
+    profilePaths(env),
+    planned.map(({ name }) => name)
+  )
   if (settings.overwriteProfiles) return
   const taken = planned.find(({ name }) => existing.has(name))
   if (taken) throw takenError(taken)
@@ -212,15 +215,19 @@ function keyEntries(keys: {
 }
 
 /**
- * Profiles already defined in either file, by the readers' rule: `[NAME]` in the credentials
- * file; `[profile NAME]` or `[default]` in the config file.
+ * Which of `names` are profiles already, by the readers' rule: `[NAME]` in the credentials file;
+ * `[profile NAME]` (or `[default]`) in the config file.
  */
-async function existingProfiles(paths: ProfilePaths): Promise<Set<string>> {
-  const headers = await readHeaders(paths)
-  const names = new Set(headers.credentials)
-  for (const header of headers.config) {
-    if (header === 'default') names.add(header)
-    else if (header.startsWith('profile ')) names.add(header.slice('profile '.length))
-  }
-  return names
+async function existingProfiles(paths: ProfilePaths, names: string[]): Promise<Set<string>> {
+  const inConfig = (name: string): string[] =>
+    name === 'default' ? ['default', 'profile default'] : [`profile ${name}`]
+  const found = await existingHeaders(paths, {
+    credentials: names,
+    config: names.flatMap(inConfig)
+  })
+  return new Set(
+    names.filter(
+      name => found.credentials.has(name) || inConfig(name).some(header => found.config.has(header))
+    )
+  )
 }
