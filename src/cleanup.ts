@@ -6,7 +6,7 @@
  */
 import { lstat, rm } from 'node:fs/promises'
 import { readTrustedBackup } from './cleanup-trust.js'
-import { undoProfiles } from './profile-files.js'
+import { profilePaths, tidyProfileFolders, undoProfiles } from './profile-files.js'
 import { exportVariable, info, warning } from './runner.js'
 import { redact } from './secrets.js'
 import { exportedVariables, profileBackupPath } from './state.js'
@@ -42,6 +42,7 @@ export async function run(): Promise<void> {
       ))
     ) {
       info('Profiles: nothing to undo (the main step wrote no profile).')
+      await tidyProfileFolders(Object.values(profilePaths(process.env)))
       return
     }
     const { backup, warnings } = await readTrustedBackup(path, process.env)
@@ -50,6 +51,9 @@ export async function run(): Promise<void> {
       warning(`Cleanup left [${header}] in ${file}: it changed since this action wrote it.`)
     )
     for (const line of done) info(`Profiles: ${line}`)
+    // A main step stopped before its files changed may have left its lock: take it over.
+    if (backup.changes.length === 0)
+      await tidyProfileFolders(Object.values(profilePaths(process.env)))
     await rm(path, { force: true })
   })
 }

@@ -364,6 +364,17 @@ export async function undoProfileFiles(
   )
 }
 
+/**
+ * Post step of a main step stopped before its record was written: no edits to undo, but a lock
+ * and temporary files it may have left beside the files (only folders that exist are visited).
+ */
+export async function tidyProfileFolders(paths: string[]): Promise<void> {
+  const present: string[] = []
+  for (const path of paths) if (await exists(dirname(path))) present.push(path)
+  if (present.length === 0) return
+  await withFileLock(present, () => removeStaleTemporaries(present), { beforeLock: refuseSymlink })
+}
+
 async function undoFile(
   change: FileChange,
   guard: LockGuard,
