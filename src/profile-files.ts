@@ -154,8 +154,9 @@ export function findSection(
 ): { start: number; end: number } | undefined {
   const match = headerPattern(header).exec(text)
   if (!match) return undefined
-  const start = match.index
-  let bodyStart = start + match[0].length
+  // A BOM stays where it is: it belongs to the file, not to the section.
+  const start = match.index === 0 && bytes[0] === 0xef && bytes[1] === 0xbb ? 3 : match.index
+  let bodyStart = match.index + match[0].length
   if (text.startsWith('\r\n', bodyStart)) bodyStart += 2
   else if (text[bodyStart] === '\n' || text[bodyStart] === '\r') bodyStart += 1
   const next = new RegExp(ANY_HEADER.source, 'gm')

@@ -332,13 +332,14 @@ describe('a kill at each write boundary', () => {
   }, 120_000)
 })
 
-/** Runs `command` as root; a test that needs a mount fails with how to get one. */
+/** Runs mount(8); a test that needs a mount fails saying how to get one, never skips. */
 function mountOrFail(args: string[]): void {
   try {
     execFileSync('mount', args, { stdio: 'pipe' })
   } catch (error) {
     throw new Error(
-      `mount ${args.join(' ')} failed: these tests need root and mount(8) (CI runs as root): ${(error as Error).message}`
+      `mount ${args.join(' ')} failed: these tests need root and mount(8) (CI runs as root): ${(error as Error).message}`,
+      { cause: error }
     )
   }
 }
