@@ -16,6 +16,7 @@ import {
   PRIVATE_PREFIX,
   privateFolder,
   profilePaths,
+  type Edit,
   type FileChange,
   type ProfileBackup
 } from './profile-files.js'
@@ -23,8 +24,9 @@ import { neutralise } from './log-text.js'
 
 /** A header we write: `default`, `profile NAME` (config) or `NAME` (credentials). */
 const OUR_HEADER = /^(?:profile )?[A-Za-z0-9_.@+-]{1,64}$/
-/** No backup record of ours comes near this (two profile files). */
-const MAX_BACKUP_BYTES = 4 * 1024 * 1024
+/** The keys profiles.ts writes; a record whose bytes hold others was not written by it. */
+const OUR_KEYS =
+  'aws_access_key_id|aws_secret_access_key|aws_session_token|region|role_arn|source_profile|role_session_name|duration_seconds|external_id|credential_process'
 
 export interface TrustedBackup {
   backup: ProfileBackup
@@ -96,23 +98,28 @@ export async function readTrustedBackup(
 ): Promise<TrustedBackup> {
   const why = await notOurFile(path, env)
   if (why) throw new Error(`ignored the profile backup ${shown(path)}: ${why}.`)
-  const text = await readFile(path, 'utf8')
-  if (text.length > MAX_BACKUP_BYTES) throw new Error('ignored the profile backup: too large.')
-  const parsed = JSON.parse(text) as unknown
-  if (!isRecord(parsed) || !Array.isArray(parsed.changes) || !Array.isArray(parsed.files)) {
+  // No size cap: the record holds our sections, not the files, and must never be left unread.
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as unknown
+  if (
+    !isRecord(parsed) ||
+    parsed.version !== 2 ||
+    !Array.isArray(parsed.changes) ||
+    !Array.isArray(parsed.files)
+  ) {
     throw new Error('ignored the profile backup: not a backup record of this action.')
   }
   const ownFiles = Object.values(profilePaths(env)).map(file => resolve(file))
   const warnings: string[] = []
   const changes: FileChange[] = []
-  for (const change of parsed.changes as unknown[]) {
-    if (!isChange(change)) {
+  for (const entry of parsed.changes as unknown[]) {
+    const change = readChange(entry)
+    if (!change) {
       warnings.push('skipped an entry of the profile backup that is not a file change.')
     } else if (!ownFiles.includes(resolve(change.path))) {
       warnings.push(
         `left ${shown(change.path)} alone: it is not this job's AWS config or credentials file.`
       )
-    } else if (!change.headers.every(header => OUR_HEADER.test(header))) {
+    } else if (!change.edits.every(isOurEdit)) {
       warnings.push(
         `left ${shown(change.path)} alone: the backup names sections this action never writes.`
       )
@@ -141,15 +148,49 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 
-function isChange(value: unknown): value is FileChange {
-  return (
-    isRecord(value) &&
-    typeof value.path === 'string' &&
-    (value.original === null || typeof value.original === 'string') &&
-    typeof value.written === 'string' &&
-    Array.isArray(value.headers) &&
-    value.headers.every(header => typeof header === 'string')
+/** A file change of the record (version 2: the edits' bytes in base64), or undefined. */
+function readChange(value: unknown): FileChange | undefined {
+  if (!isRecord(value) || typeof value.path !== 'string' || typeof value.created !== 'boolean') {
+    return undefined
+  }
+  if (!Array.isArray(value.edits)) return undefined
+  const edits: Edit[] = []
+  for (const edit of value.edits as unknown[]) {
+    if (
+      !isRecord(edit) ||
+      typeof edit.header !== 'string' ||
+      typeof edit.inserted !== 'string' ||
+      typeof edit.removed !== 'string' ||
+      !BASE64.test(edit.inserted) ||
+      !BASE64.test(edit.removed)
+    ) {
+      return undefined
+    }
+    edits.push({
+      header: edit.header,
+      inserted: Buffer.from(edit.inserted, 'base64'),
+      removed: Buffer.from(edit.removed, 'base64')
+    })
+  }
+  return { path: value.path, created: value.created, edits }
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * An edit profile-files.ts makes: our header; inserted bytes that are a separator and that one
+ * section of our keys; removed bytes (overwrite) that are the user's section of that name.
+ */
+function isOurEdit(edit: Edit): boolean {
+  if (!OUR_HEADER.test(edit.header)) return false
+  const header = edit.header.replace(/[.+]/g, '\\$&')
+  const ours = new RegExp(
+    `^(?:\\r?\\n){0,2}\\[${header}\\](\\r?\\n)(?:(?:${OUR_KEYS}) = [^\\r\\n]*\\1)+$`
   )
+  if (!ours.test(edit.inserted.toString('latin1'))) return false
+  if (edit.removed.length === 0) return true
+  const name = header.replace(/ /g, '[ \\t]+')
+  return new RegExp(`^[ \\t]*\\[[ \\t]*${name}[ \\t]*\\]`).test(edit.removed.toString('latin1'))
 }
 
 /** A path from the state, quoted on one line and cut. */

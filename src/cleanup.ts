@@ -4,9 +4,9 @@
  * anything else on the runner cannot pick the credentials up. It never fails the job, and it
  * acts only on what it can verify as its own (cleanup-trust.ts).
  */
-import { rm } from 'node:fs/promises'
+import { lstat, rm } from 'node:fs/promises'
 import { readTrustedBackup } from './cleanup-trust.js'
-import { undoProfiles } from './profile-files.js'
+import { profilePaths, tidyProfileFolders, undoProfiles } from './profile-files.js'
 import { exportVariable, info, warning } from './runner.js'
 import { redact } from './secrets.js'
 import { exportedVariables, profileBackupPath } from './state.js'
@@ -34,12 +34,26 @@ export async function run(): Promise<void> {
   await attempt('undo profiles', async () => {
     const path = profileBackupPath()
     if (!path) return
+    // Saved before the record: a main step stopped in between wrote no file either.
+    if (
+      !(await lstat(path).then(
+        () => true,
+        () => false
+      ))
+    ) {
+      info('Profiles: nothing to undo (the main step wrote no profile).')
+      await tidyProfileFolders(Object.values(profilePaths(process.env)))
+      return
+    }
     const { backup, warnings } = await readTrustedBackup(path, process.env)
     for (const line of warnings) warning(`Cleanup ${line}`)
     const done = await undoProfiles(backup, (file, header) =>
       warning(`Cleanup left [${header}] in ${file}: it changed since this action wrote it.`)
     )
     for (const line of done) info(`Profiles: ${line}`)
+    // A main step stopped before its files changed may have left its lock: take it over.
+    if (backup.changes.length === 0)
+      await tidyProfileFolders(Object.values(profilePaths(process.env)))
     await rm(path, { force: true })
   })
 }

@@ -96,11 +96,10 @@ export async function run(): Promise<void> {
       checkAllowedAccount(settings.allowedAccountIds, session.accountId)
     }
     const { publish } = await publishing
-    const backup =
-      profiles.length > 0 && profiling
-        ? await profiling.writeProfiles(settings, profiles, process.env)
-        : undefined
-    await publish(settings, outcome, profiles, backup)
+    if (profiles.length > 0 && profiling) {
+      await profiling.writeProfiles(settings, profiles, process.env)
+    }
+    await publish(settings, outcome, profiles)
   } catch (error) {
     const timedOut = deadline?.aborted ? settings?.retry.actionTimeoutMs : undefined
     await reportFailure(error, { settings, context, timeoutMs: timedOut, maskAccounts })

@@ -1,21 +1,30 @@
 /**
  * Named profiles: aws-profile and role-profiles write each session to the shared credentials and
  * config files, either as static keys or, with refresh-credentials, as a profile the AWS CLI and
- * SDKs renew by themselves. Records every change so the post step can undo it exactly.
+ * SDKs renew by themselves. The undo record is saved before anything is written (write-ahead),
+ * so the post step can undo exactly what a run wrote, even one killed half-way.
  */
 import { resolve } from 'node:path'
 import { launcherBase, writeLauncher } from './credential-process-launcher.js'
 import type { Outcome } from './assume.js'
 import { InputError, quote } from './rules/input-error.js'
+import { asFileSystemError } from './file-error.js'
 import {
   configHeader,
+  privateTempPath,
   profilePaths,
+  existingHeaders,
+  recordText,
+  SectionTakenError,
   undoProfiles,
-  writeSections,
+  writePrivate,
+  writeProfileFiles,
+  type FilePlan,
   type ProfileBackup,
   type ProfilePaths,
   type Section
 } from './profile-files.js'
+import { saveProfileBackup } from './state.js'
 import type { RoleRequest, Settings } from './settings.js'
 import type { CredentialProcessConfig } from './credential-process.js'
 
@@ -61,21 +70,28 @@ export async function checkProfilesFree(settings: Settings, env: NodeJS.ProcessE
   // A credential_process needs a folder every consumer can name: know before any call.
   if (settings.refreshCredentials && settings.source.kind === 'github-oidc') launcherBase(env)
   const planned = plannedProfiles(settings)
-  if (planned.length === 0 || settings.overwriteProfiles) return
-  const existing = await existingProfiles(profilePaths(env))
+  if (planned.length === 0) return
+  // Unreadable files and read-only folders fail here, before any call, overwrite or not.
+  const existing = await existingProfiles(
+    profilePaths(env),
+    planned.map(({ name }) => name)
+  )
+  if (settings.overwriteProfiles) return
   const taken = planned.find(({ name }) => existing.has(name))
-  if (taken) {
-    throw new InputError(
-      taken.input,
-      `names profile ${quote(taken.name)}, which already exists in the shared config or credentials file; set overwrite-aws-profile: true to replace it.`
-    )
-  }
+  if (taken) throw takenError(taken)
+}
+
+function takenError(taken: { name: string; input: string }): InputError {
+  return new InputError(
+    taken.input,
+    `names profile ${quote(taken.name)}, which already exists in the shared config or credentials file; set overwrite-aws-profile: true to replace it.`
+  )
 }
 
 /**
- * Writes every profile at once, after every role succeeded; a failure half-way (a symlinked config
- * file) takes back what was written, so no half-written set is left. Returns what the post step
- * needs to undo it.
+ * Writes every profile at once, after every role succeeded; a failure half-way (a full disk)
+ * takes back what was written, so no half-written set is left. The record the post step undoes
+ * from is saved first, and its path handed to the post step before that.
  */
 export async function writeProfiles(
   settings: Settings,
@@ -84,6 +100,13 @@ export async function writeProfiles(
 ): Promise<ProfileBackup> {
   const paths = profilePaths(env)
   const backup: ProfileBackup = { changes: [], files: [], folders: [] }
+  const recordPath = privateTempPath(env, 'backup')
+  saveProfileBackup(recordPath)
+  const save = async (): Promise<void> => {
+    await writePrivate(recordPath, recordText(backup)).catch((error: unknown) => {
+      throw asFileSystemError(error, 'write', recordPath)
+    })
+  }
   try {
     const credentials: Section[] = []
     const config: Section[] = []
@@ -92,13 +115,32 @@ export async function writeProfiles(
       credentials.push(...sections.credentials)
       config.push(sections.config)
     }
-    if (credentials.length > 0) {
-      backup.changes.push(await writeSections(paths.credentials, credentials))
-    }
-    backup.changes.push(await writeSections(paths.config, config))
+    await save()
+    const plans: FilePlan[] = [
+      ...(credentials.length > 0 ? [{ path: paths.credentials, sections: credentials }] : []),
+      { path: paths.config, sections: config }
+    ]
+    await writeProfileFiles(plans, settings.overwriteProfiles, async changes => {
+      backup.changes = changes
+      await save()
+    })
   } catch (error) {
-    await undoProfiles(backup)
-    throw error
+    await undoProfiles({ changes: [], files: backup.files, folders: backup.folders }).catch(
+      () => undefined
+    )
+    if (error instanceof SectionTakenError) {
+      // Another job wrote the profile between our check and our write (both under no lock).
+      const name = error.header.replace(/^profile /, '')
+      throw takenError(
+        plannedProfiles(settings).find(entry => entry.name === name) ?? {
+          name,
+          input: 'aws-profile'
+        }
+      )
+    }
+    // Node's own file errors (from the launcher's folder too) name the file they were for.
+    const where = (error as { path?: unknown } | null)?.path
+    throw asFileSystemError(error, 'write', typeof where === 'string' ? where : paths.config)
   }
   return backup
 }
@@ -172,14 +214,20 @@ function keyEntries(keys: {
   return entries
 }
 
-/** Profiles already defined in either file, as the SDK reads them. */
-async function existingProfiles(paths: ProfilePaths): Promise<Set<string>> {
-  // Loaded only with profiles: the main step parses as little as it can before it connects.
-  const { loadSharedConfigFiles } = await import('@smithy/core/config')
-  const files = await loadSharedConfigFiles({
-    filepath: paths.credentials,
-    configFilepath: paths.config,
-    ignoreCache: true
+/**
+ * Which of `names` are profiles already, by the readers' rule: `[NAME]` in the credentials file;
+ * `[profile NAME]` (or `[default]`) in the config file.
+ */
+async function existingProfiles(paths: ProfilePaths, names: string[]): Promise<Set<string>> {
+  const inConfig = (name: string): string[] =>
+    name === 'default' ? ['default', 'profile default'] : [`profile ${name}`]
+  const found = await existingHeaders(paths, {
+    credentials: names,
+    config: names.flatMap(inConfig)
   })
-  return new Set([...Object.keys(files.credentialsFile), ...Object.keys(files.configFile)])
+  return new Set(
+    names.filter(
+      name => found.credentials.has(name) || inConfig(name).some(header => found.config.has(header))
+    )
+  )
 }

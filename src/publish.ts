@@ -1,22 +1,21 @@
 /**
  * Hands the sessions to the rest of the job: environment variables, step outputs, the profiles'
- * report, and the state the post step needs. Called only once everything has succeeded, so a
+ * report, and the variables' state the post step needs (the profiles' undo record is saved by
+ * profiles.ts before it writes). Called only once everything has succeeded, so a
  * failure exports nothing.
  */
 import type { Outcome } from './assume.js'
-import { privateTempPath, writePrivate, type ProfileBackup } from './profile-files.js'
 import { markdownCode, markdownText } from './log-text.js'
 import type { ProfileEntry } from './profiles.js'
 import { profileWarnings } from './inherited-variables.js'
 import { appendSummary, exportVariable, info, setOutput, warning } from './runner.js'
 import type { Settings } from './settings.js'
-import { saveExportedVariables, saveProfileBackup } from './state.js'
+import { saveExportedVariables } from './state.js'
 
 export async function publish(
   settings: Settings,
   outcome: Outcome | undefined,
-  profiles: ProfileEntry[],
-  backup: ProfileBackup | undefined
+  profiles: ProfileEntry[]
 ): Promise<void> {
   const exported: string[] = []
   const set = (name: string, value: string): void => {
@@ -65,11 +64,6 @@ export async function publish(
   }
   // Keep the order: a post step must find everything this step may have left behind.
   saveExportedVariables(exported.filter((name, index) => exported.indexOf(name) === index))
-  if (backup) {
-    const file = privateTempPath(process.env, 'backup')
-    await writePrivate(file, JSON.stringify(backup))
-    saveProfileBackup(file)
-  }
   if (profiles.length > 0) await reportProfiles(settings, profiles)
 }
 

@@ -11,6 +11,7 @@ import {
   type Credentials
 } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
+import { endpointFlags } from './endpoint-resolution.js'
 import { keepErrorBodies } from './error-code.js'
 import { checkArn, checkCredentials } from './answers.js'
 import { callHandler, type CallOptions } from './call-options.js'
@@ -61,10 +62,36 @@ export function createStsClient(options: StsClientOptions): STSClient {
     retryStrategy: retry,
     // bounded-http.ts bounds each attempt as a whole (body included) and its size.
     requestHandler: callHandler('STS', options),
-    customUserAgent: 'assume-aws-role-action'
+    customUserAgent: 'assume-aws-role-action',
+    ...settledOptions(process.env)
   })
   keepErrorBodies(client)
   return client
+}
+
+/**
+ * Options the SDK would otherwise look up in the shared config file, each lookup parsing the whole
+ * file again (about 5 s per lookup for a 50 MB SSO config). The action decides these itself: FIPS
+ * and dual-stack from the environment, as preconnect.ts does (endpoint-resolution.ts); STS signs
+ * with SigV4 only, so no auth-scheme preference or SigV4a region set applies; the app ID and the
+ * clock-skew switch come from their environment variables.
+ */
+function settledOptions(env: NodeJS.ProcessEnv): {
+  useFipsEndpoint?: boolean
+  useDualstackEndpoint?: boolean
+  authSchemePreference: string[]
+  sigv4aSigningRegionSet: string[]
+  userAgentAppId: string
+  disableClockSkewCorrection: boolean
+} {
+  const flags = endpointFlags(env)
+  return {
+    ...(flags ? { useFipsEndpoint: flags.useFips, useDualstackEndpoint: flags.useDualStack } : {}),
+    authSchemePreference: [],
+    sigv4aSigningRegionSet: [],
+    userAgentAppId: env.AWS_SDK_UA_APP_ID ?? '',
+    disableClockSkewCorrection: env.AWS_DISABLE_CLOCK_SKEW_CORRECTION === 'true'
+  }
 }
 
 export async function assumeRole(

@@ -173,7 +173,8 @@ describe('aws-profile', () => {
     const replaced = readFileSync(credentials, 'utf8')
     expect(replaced).not.toContain('AKIAOTHEREXAMPLE')
     expect(replaced.startsWith('# managed by hand\n[other]\naws_access_key_id = ASIA')).toBe(true)
-    expect(replaced.endsWith('\n; trailing comment\n')).toBe(false)
+    // The comment after the replaced section belongs to what follows it: it stays.
+    expect(replaced.endsWith('\n; trailing comment\n')).toBe(true)
     await runPost(main, { jobDir })
     expect(readFileSync(credentials, 'utf8')).toBe(before.credentials)
   })

@@ -1,110 +1,146 @@
 /** Splicing profile sections: only our sections change, everything else stays byte for byte. */
 import { describe, expect, test } from '@jest/globals'
-import { mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, posix, win32 } from 'node:path'
+import { lock } from 'proper-lockfile'
+import { FileSystemError } from '../../src/file-error.js'
 import {
+  findSection,
+  planUndo,
+  planWrite,
   profilePaths,
   renameRetrying,
-  spliceSection,
-  undoChange,
-  writeSections
+  SectionTakenError,
+  undoProfileFiles,
+  writeProfileFiles,
+  type FileChange
 } from '../../src/profile-files.js'
+import { LOCK_NAME, withFileLock } from '../../src/profile-lock.js'
 import { IS_WINDOWS, expectMode } from '../../test-support/platform.js'
 
 const FILE =
   '# top comment\n[default]\nregion = eu-west-1\n\n[profile dev] ; inline\nregion = us-east-2\n; note\n[profile prod]\nregion = eu-central-1\n'
+const bytes = (text: string): Buffer => Buffer.from(text, 'latin1')
+const ci = { header: 'profile ci', entries: [['region', 'us-east-1']] as Array<[string, string]> }
 
-describe('spliceSection', () => {
-  test('replaces exactly one section, up to the next header, keeping comments elsewhere', () => {
-    const out = spliceSection(FILE, 'profile dev', '[profile dev]\nregion = ap-south-1\n')
-    expect(out).toBe(
-      '# top comment\n[default]\nregion = eu-west-1\n\n[profile dev]\nregion = ap-south-1\n[profile prod]\nregion = eu-central-1\n'
+describe('planWrite and planUndo', () => {
+  test('appends after a blank line, and takes exactly those bytes back', () => {
+    const { next, edits } = planWrite('f', bytes(FILE), [ci], false)
+    expect(next.toString()).toBe(`${FILE}\n[profile ci]\nregion = us-east-1\n`)
+    expect(planUndo(next, edits)).toEqual({ next: bytes(FILE), missing: [] })
+  })
+
+  test('replaces a section up to its last key (comments before the next header stay), and brings it back', () => {
+    const { next, edits } = planWrite(
+      'f',
+      bytes(FILE),
+      [{ header: 'profile dev', entries: [['region', 'ap-south-1']] }],
+      true
+    )
+    expect(next.toString()).toBe(
+      '# top comment\n[default]\nregion = eu-west-1\n\n[profile dev]\nregion = ap-south-1\n; note\n[profile prod]\nregion = eu-central-1\n'
+    )
+    expect(planUndo(next, edits).next.toString()).toBe(FILE)
+  })
+
+  test('an existing section without overwrite is refused', () => {
+    expect(() =>
+      planWrite('f', bytes(FILE), [{ header: 'profile dev', entries: [] }], false)
+    ).toThrow(SectionTakenError)
+  })
+
+  test('no final newline, CRLF, CR-only: the separator keeps an LF before our header', () => {
+    expect(planWrite('f', bytes('[a]\nx = 1'), [ci], false).next.toString()).toBe(
+      '[a]\nx = 1\n\n[profile ci]\nregion = us-east-1\n'
+    )
+    expect(planWrite('f', bytes('[a]\r\nx = 1\r\n'), [ci], false).next.toString()).toBe(
+      '[a]\r\nx = 1\r\n\r\n[profile ci]\r\nregion = us-east-1\r\n'
+    )
+    expect(planWrite('f', bytes('[a]\rx = 1\r'), [ci], false).next.toString()).toBe(
+      '[a]\rx = 1\r\n\n[profile ci]\nregion = us-east-1\n'
+    )
+    expect(planWrite('f', null, [ci], false).next.toString()).toBe(
+      '[profile ci]\nregion = us-east-1\n'
     )
   })
 
-  test('appends a new section after a blank line, and removes it again byte for byte', () => {
-    const added = spliceSection(FILE, 'profile ci', '[profile ci]\nregion = us-east-1\n')
-    expect(added).toBe(`${FILE}\n[profile ci]\nregion = us-east-1\n`)
-    expect(spliceSection(added, 'profile ci', '').replace(/\n$/, '')).toBe(FILE)
+  test('headers are found with blanks, after a BOM, at CR line ends; a prefix is not the name', () => {
+    expect(findSection(bytes('\xef\xbb\xbf[ a ]\nk = 1\n'), 'a')).toEqual({ start: 3, end: 15 })
+    expect(findSection(bytes('[b]\rk = 1\r[profile  a]\rk = 2\r'), 'profile a')).toEqual({
+      start: 10,
+      end: 29
+    })
+    expect(findSection(bytes('[deploy-source]\nk = 1\n'), 'deploy')).toBeUndefined()
   })
 
-  test('handles files without a final newline, CRLF lines and headers with spaces', () => {
-    expect(spliceSection('[a]\nx = 1', 'b', '[b]\ny = 2\n')).toBe('[a]\nx = 1\n\n[b]\ny = 2\n')
-    expect(spliceSection('[ a ]\r\nx = 1\r\n[b]\r\n', 'a', '')).toBe('[b]\r\n')
+  test('undo in any order with another job between: each takes only its own bytes', () => {
+    const user = bytes('# M\xfcller\n[a]\nk = 1')
+    const one = planWrite('f', user, [{ header: 'p1', entries: [['k', 'v1']] }], false)
+    const two = planWrite('f', one.next, [{ header: 'p2', entries: [['k', 'v2']] }], false)
+    const firstOut = planUndo(two.next, one.edits)
+    expect(firstOut.missing).toEqual([])
+    expect(planUndo(firstOut.next, two.edits).next.equals(user)).toBe(true)
+    const secondOut = planUndo(two.next, two.edits)
+    expect(planUndo(secondOut.next, one.edits).next.equals(user)).toBe(true)
   })
 
-  test('a section name that is a prefix of another is not confused with it', () => {
-    const text = '[deploy-source]\nk = 1\n[deploy]\nk = 2\n'
-    expect(spliceSection(text, 'deploy', '[deploy]\nk = 3\n')).toBe(
-      '[deploy-source]\nk = 1\n[deploy]\nk = 3\n'
-    )
+  test('a section someone added a key to is not ours any more: left, reported missing', () => {
+    const { next, edits } = planWrite('f', bytes(FILE), [ci], false)
+    const changed = Buffer.concat([next, bytes('output = json\n')])
+    expect(planUndo(changed, edits)).toEqual({ next: changed, missing: ['profile ci'] })
   })
 })
 
-describe('writeSections and undoChange', () => {
-  test('write 0600, then restore the previous content exactly', async () => {
+describe('writeProfileFiles and undoProfileFiles', () => {
+  test('0600 files in a 0700 folder; the record is handed over before the files change; undo deletes what it created', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
     const path = join(dir, 'aws', 'config')
-    const first = await writeSections(path, [
-      { header: 'profile ci', entries: [['region', 'us-east-1']] }
-    ])
-    expect(first.original).toBeNull()
+    let recorded: FileChange[] = []
+    const changes = await writeProfileFiles([{ path, sections: [ci] }], false, async record => {
+      recorded = record
+      expect(() => statSync(path)).toThrow()
+    })
+    expect(recorded).toEqual(changes)
     expectMode(path, 0o600)
     expectMode(join(dir, 'aws'), 0o700)
-    expect(await undoChange(first)).toBe('restored')
-    expect(() => statSync(path)).toThrow()
-
-    writeFileSync(path, FILE)
-    const second = await writeSections(path, [
-      { header: 'profile dev', entries: [['region', 'x']] }
-    ])
-    expect(await undoChange(second)).toBe('restored')
-    expect(readFileSync(path, 'utf8')).toBe(FILE)
+    await undoProfileFiles(changes, () => undefined)
+    expect(readdirSync(join(dir, 'aws'))).toEqual([])
   })
 
-  test('when another step changed the file since, only our sections are removed', async () => {
+  test('a file the user had, even empty, stays', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
     const path = join(dir, 'config')
-    writeFileSync(path, FILE)
-    const change = await writeSections(path, [
-      { header: 'profile ci', entries: [['region', 'us-east-1']] }
-    ])
-    writeFileSync(path, `${readFileSync(path, 'utf8')}[profile later]\nregion = sa-east-1\n`)
-    expect(await undoChange(change)).toBe('removed-sections')
-    const text = readFileSync(path, 'utf8')
-    expect(text).not.toContain('[profile ci]')
-    expect(text).toContain('[profile later]\nregion = sa-east-1\n')
-    expect(text.startsWith(FILE)).toBe(true)
-  })
-
-  test('an existing CRLF file gets CRLF sections, and loses them again byte for byte', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
-    const path = join(dir, 'config')
-    const crlf = '[default]\r\nregion = eu-west-1\r\n'
-    writeFileSync(path, crlf)
-    const change = await writeSections(path, [
-      {
-        header: 'profile ci',
-        entries: [
-          ['region', 'us-east-1'],
-          ['output', 'json']
-        ]
-      }
-    ])
-    expect(readFileSync(path, 'utf8')).toBe(
-      `${crlf}\r\n[profile ci]\r\nregion = us-east-1\r\noutput = json\r\n`
+    writeFileSync(path, '')
+    const changes = await writeProfileFiles(
+      [{ path, sections: [ci] }],
+      false,
+      async () => undefined
     )
-    writeFileSync(path, `${readFileSync(path, 'utf8')}[profile later]\r\nregion = x\r\n`)
-    expect(await undoChange(change)).toBe('removed-sections')
-    expect(readFileSync(path, 'utf8')).toBe(`${crlf}\r\n[profile later]\r\nregion = x\r\n`)
+    await undoProfileFiles(changes, () => undefined)
+    expect(readFileSync(path, 'utf8')).toBe('')
   })
 
   test('a symbolic link is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
     writeFileSync(join(dir, 'target'), 'x')
     symlinkSync(join(dir, 'target'), join(dir, 'credentials'))
-    await expect(writeSections(join(dir, 'credentials'), [])).rejects.toThrow('symbolic link')
+    await expect(
+      writeProfileFiles(
+        [{ path: join(dir, 'credentials'), sections: [ci] }],
+        false,
+        async () => undefined
+      )
+    ).rejects.toThrow('symbolic link')
     expect(readFileSync(join(dir, 'target'), 'utf8')).toBe('x')
   })
 })
@@ -116,9 +152,57 @@ describe('a symbolically linked .aws folder', () => {
     // A junction needs no privilege on Windows; elsewhere the type is ignored.
     symlinkSync(join(dir, 'elsewhere'), join(dir, '.aws'), 'junction')
     await expect(
-      writeSections(join(dir, '.aws', 'credentials'), [{ header: 'ci', entries: [['k', 'v']] }])
+      writeProfileFiles(
+        [
+          {
+            path: join(dir, '.aws', 'credentials'),
+            sections: [{ header: 'ci', entries: [['k', 'v']] }]
+          }
+        ],
+        false,
+        async () => undefined
+      )
     ).rejects.toThrow(`${join(dir, '.aws')} is a symbolic link`)
     expect(() => statSync(join(dir, 'elsewhere', 'credentials'))).toThrow()
+  })
+})
+
+describe('the lock', () => {
+  test('a lock held too long fails after the wait, naming the lock and its holder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+    const file = join(dir, 'config')
+    const env = { GITHUB_REPOSITORY: 'octo/repo', GITHUB_RUN_ID: '7', GITHUB_JOB: 'deploy' }
+    let release: () => void = () => undefined
+    const held = withFileLock([file], () => new Promise<void>(resolve => (release = resolve)), {
+      env
+    })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const error = await withFileLock([file], async () => 'never', { waitMs: 300 }).catch(
+      (caught: unknown) => caught
+    )
+    expect(error).toBeInstanceOf(FileSystemError)
+    const message = (error as Error).message
+    expect(message).toContain(`Could not lock ${dir}: another job holds the lock`)
+    expect(message).toContain(join(dir, LOCK_NAME))
+    expect(message).toContain(`process ${process.pid}`)
+    expect(message).toContain('octo/repo run 7 job deploy')
+    release()
+    await held
+    expect(await withFileLock([file], async () => 'free again')).toBe('free again')
+  })
+
+  test('a stale lock (its holder killed, not refreshed for 10 s) is taken over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profiles-'))
+    mkdirSync(join(dir, LOCK_NAME))
+    const old = new Date(Date.now() - 11_000)
+    utimesSync(join(dir, LOCK_NAME), old, old)
+    expect(await withFileLock([join(dir, 'config')], async () => 'taken', { waitMs: 1_000 })).toBe(
+      'taken'
+    )
+    // proper-lockfile is what holds it: its own check sees it released.
+    await expect(
+      lock(dir, { lockfilePath: join(dir, LOCK_NAME), realpath: false })
+    ).resolves.toBeDefined()
   })
 })
 

@@ -271,6 +271,11 @@ describe('the main step', () => {
 
 // -------------------------------------------------------------------------------------------------
 
+/** An edit of an undo record (profile-files.ts): our inserted bytes, in base64. */
+function edit(header: string, inserted: string): Record<string, string> {
+  return { header, inserted: Buffer.from(inserted).toString('base64'), removed: '' }
+}
+
 describe('the post step trusts only what it can verify', () => {
   function jobFolders(): { temp: string; home: string; victim: string } {
     const root = mkdtempSync(join(tmpdir(), 'post-'))
@@ -304,7 +309,8 @@ describe('the post step trusts only what it can verify', () => {
     writeFileSync(
       backup,
       JSON.stringify({
-        changes: [{ path: victim, original: 'pwned', written: 'keep me', headers: ['ci'] }],
+        version: 2,
+        changes: [{ path: victim, created: false, edits: [edit('ci', 'keep me')] }],
         files: [victim, foreignInTemp, ownFile, '/etc/passwd']
       }),
       { mode: 0o600 }
@@ -340,6 +346,7 @@ describe('the post step trusts only what it can verify', () => {
     writeFileSync(
       backup,
       JSON.stringify({
+        version: 2,
         changes: [],
         files: [launcher, config, foreignConfig],
         folders: [launcherDir, foreignDir, home]
@@ -379,7 +386,8 @@ describe('the post step trusts only what it can verify', () => {
     writeFileSync(
       backup,
       JSON.stringify({
-        changes: [{ path: credentials, original: null, written, headers: ['ci'] }],
+        version: 2,
+        changes: [{ path: credentials, created: true, edits: [edit('ci', written)] }],
         files: []
       }),
       { mode: 0o600 }
@@ -388,6 +396,29 @@ describe('the post step trusts only what it can verify', () => {
     await cleanup()
     expect(readFileSync(credentials, 'utf8')).toContain('aws_access_key_id = CHANGED')
     expect(captured.lines.join('\n')).toContain('left [ci]')
+  })
+
+  test('a record whose bytes are not a section of ours removes nothing, with a warning', async () => {
+    const { temp, home } = jobFolders()
+    const credentials = join(home, '.aws', 'credentials')
+    const user = '[ci]\naws_access_key_id = A\n[user]\nsecret = mine\n'
+    writeFileSync(credentials, user)
+    const backup = join(temp, 'assume-aws-role-backup-5.json')
+    writeFileSync(
+      backup,
+      JSON.stringify({
+        version: 2,
+        changes: [
+          { path: credentials, created: false, edits: [edit('ci', '[user]\nsecret = mine\n')] }
+        ],
+        files: []
+      }),
+      { mode: 0o600 }
+    )
+    captured = prepareRunner({}, { RUNNER_TEMP: temp, HOME: home, STATE_profileBackup: backup })
+    await cleanup()
+    expect(readFileSync(credentials, 'utf8')).toBe(user)
+    expect(captured.lines.join('\n')).toContain('names sections this action never writes')
   })
 
   test('variables the main step never exports are not blanked', async () => {

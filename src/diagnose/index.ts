@@ -27,6 +27,7 @@ import {
 } from './assume-role.js'
 import type { Cause, Diagnosis, Failure, FailureContext } from './cause.js'
 import { noCredentials, sourceKeysRejected } from './credentials.js'
+import { fileSystemFailed } from './files.js'
 import { invalidInput } from './inputs.js'
 import { attemptTimedOut, stepTimedOut, stsUnreachable } from './network.js'
 import {
@@ -48,6 +49,7 @@ export type { Diagnosis, FailureContext, TokenClaims } from './cause.js'
  */
 const CAUSES: Cause[] = [
   invalidInput,
+  fileSystemFailed,
   accountNotAllowed,
   badAnswer,
   oversizedAnswer,
