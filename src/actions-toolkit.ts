@@ -7,7 +7,7 @@
  * modules, and local-action saw none of it). The entry is named by its path because ncc resolves
  * packages with the `require` condition and this export map offers only `import`. The entry also loads an OIDC client (@actions/http-client with undici, ~480 KB
  * minified) and platform details (@actions/exec), which this action never calls: the ID token
- * comes through the SDK's handler (sources/github-oidc.ts). In the bundle, tsconfig.json `paths`
+ * comes through the SDK's handler (sources/github-oidc.ts). In the bundle, tsconfig.build.json `paths`
  * replaces both with toolkit-stand-ins.ts; tests, type checks and tsx see the real packages.
  * @actions/github's Context is imported by path: that package's index also loads Octokit (~140 KB).
  * If an update moves it, __tests__/unit/actions-toolkit.test.ts fails before anything is built.

@@ -1,5 +1,5 @@
 /**
- * Bundle stand-ins for @actions/http-client (with its lib/auth) and @actions/exec (tsconfig.json
+ * Bundle stand-ins for @actions/http-client (with its lib/auth) and @actions/exec (tsconfig.build.json
  * `paths`, which ncc applies when it resolves modules). @actions/core's entry imports them only for
  * getIDToken and platform.getDetails, which this action never calls (actions-toolkit.ts does not
  * export them): the ID token comes through the SDK's handler (sources/github-oidc.ts). The real

@@ -1,7 +1,7 @@
 /**
  * How src/actions-toolkit.ts reaches @actions/core and @actions/github: @actions/core only through
  * its public entry (what tools such as GitHub's local-action replace), @actions/github's Context by
- * path; the bundle's stand-ins for the OIDC client and @actions/exec (tsconfig.json `paths`) keep
+ * path; the bundle's stand-ins for the OIDC client and @actions/exec (tsconfig.build.json `paths`) keep
  * undici and Octokit out of dist/. An update that moves a file fails here, before anything is built.
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -70,7 +70,7 @@ test("Context's file loads only Node built-ins (relative imports followed)", () 
 
 test("core's entry loads exactly the packages the bundle stands in for", () => {
   const core = packagesLoaded(join(ROOT, 'node_modules', toolkit.TOOLKIT_FILES[0]))
-  const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8')) as {
+  const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
     compilerOptions: { paths: Record<string, string[]> }
   }
   const standIn = Object.entries(tsconfig.compilerOptions.paths)
