@@ -20,6 +20,8 @@ import {
 
 const LOCAL_ACTION = join(ROOT, 'node_modules', '@github', 'local-action', 'bin', 'local-action.js')
 const VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']
+/** local-action starts npm, tsx and the sources: seconds each, more on a loaded host. */
+const LOCAL_ACTION_TIMEOUT_MS = 150_000
 
 let emu: Emulator
 let dir: string
@@ -68,57 +70,67 @@ function localAction(post: string): Promise<CliResult> {
       npm_config_update_notifier: 'false',
       NO_COLOR: '1'
     },
-    120_000,
+    LOCAL_ACTION_TIMEOUT_MS - 10_000,
     ROOT
   )
 }
 
-test('as documented: outputs shown, no secret in clear, post clears what main exported', async () => {
-  const result = await localAction('src/cleanup.ts')
-  const output = result.stdout + result.stderr
-  expect({ code: result.code, output }).toMatchObject({ code: 0 })
-  const [session] = emu.issuedCredentials()
-  expect(session).toBeDefined()
-  expect(output).not.toContain('No outputs were set!')
-  expect(output).toMatch(/│\s*'aws-account-id'\s*│\s*'111111111111'\s*│/)
-  expect(output).toMatch(/│\s*'authenticated-arn'\s*│\s*'arn:aws:sts::111111111111:assumed-role\//)
-  for (const secret of [
-    SEED.user.secretAccessKey,
-    session?.secretAccessKey ?? 'none',
-    session?.sessionToken ?? 'none'
-  ]) {
-    expect(output).not.toContain(secret)
-  }
-  // Nothing reached the real @actions/core, which prints these commands where the stub does not
-  // (the stub prints ::set-output itself).
-  expect(output).not.toMatch(/::(add-mask|set-env|save-state)/)
-  // The stub refuses outputs that hold a mask, as the runner does: so it knows the masks.
-  expect(output).toMatch(/Skip output aws-secret-access-key since it may contain secret/)
-  expect(output).toMatch(/Skip output aws-session-token since it may contain secret/)
-  // The post step read main's state from the stub and cleared exactly those variables.
-  expect(output).toMatch(/Cleared AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN/)
-})
+test(
+  'as documented: outputs shown, no secret in clear, post clears what main exported',
+  async () => {
+    const result = await localAction('src/cleanup.ts')
+    const output = result.stdout + result.stderr
+    expect({ code: result.code, output }).toMatchObject({ code: 0 })
+    const [session] = emu.issuedCredentials()
+    expect(session).toBeDefined()
+    expect(output).not.toContain('No outputs were set!')
+    expect(output).toMatch(/│\s*'aws-account-id'\s*│\s*'111111111111'\s*│/)
+    expect(output).toMatch(
+      /│\s*'authenticated-arn'\s*│\s*'arn:aws:sts::111111111111:assumed-role\//
+    )
+    for (const secret of [
+      SEED.user.secretAccessKey,
+      session?.secretAccessKey ?? 'none',
+      session?.sessionToken ?? 'none'
+    ]) {
+      expect(output).not.toContain(secret)
+    }
+    // Nothing reached the real @actions/core, which prints these commands where the stub does not
+    // (the stub prints ::set-output itself).
+    expect(output).not.toMatch(/::(add-mask|set-env|save-state)/)
+    // The stub refuses outputs that hold a mask, as the runner does: so it knows the masks.
+    expect(output).toMatch(/Skip output aws-secret-access-key since it may contain secret/)
+    expect(output).toMatch(/Skip output aws-session-token since it may contain secret/)
+    // The post step read main's state from the stub and cleared exactly those variables.
+    expect(output).toMatch(/Cleared AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN/)
+  },
+  LOCAL_ACTION_TIMEOUT_MS
+)
 
-test('what the stub holds: variables, masks and state after main; variables blank after post', async () => {
-  const result = await localAction(join(ROOT, 'test-support', 'local-action-post.ts'))
-  expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 })
-  const session = emu.issuedCredentials().at(-1)
-  // The five secrets, printed through the stub's info: each one it knows as a mask is ****.
-  expect(result.stdout).toContain(`LOCAL-ACTION-MASKS ${JSON.stringify(Array(5).fill('****'))}`)
-  const line = /^LOCAL-ACTION-RECORD (.*)$/m.exec(result.stdout)?.[1]
-  const record = JSON.parse(line ?? '{}') as {
-    afterMain?: { env: Record<string, string>; state: string }
-    afterPost?: { env: Record<string, string> }
-  }
-  expect(record.afterMain?.env).toMatchObject({
-    AWS_ACCESS_KEY_ID: session?.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: session?.secretAccessKey,
-    AWS_SESSION_TOKEN: session?.sessionToken,
-    AWS_REGION: 'us-east-1'
-  })
-  const exported = JSON.parse(record.afterMain?.state || '[]') as string[]
-  expect(exported).toEqual(expect.arrayContaining([...VARIABLES, 'AWS_REGION']))
-  for (const name of exported) {
-    expect({ name, value: record.afterPost?.env[name] }).toEqual({ name, value: '' })
-  }
-})
+test(
+  'what the stub holds: variables, masks and state after main; variables blank after post',
+  async () => {
+    const result = await localAction(join(ROOT, 'test-support', 'local-action-post.ts'))
+    expect({ code: result.code, stderr: result.stderr }).toMatchObject({ code: 0 })
+    const session = emu.issuedCredentials().at(-1)
+    // The five secrets, printed through the stub's info: each one it knows as a mask is ****.
+    expect(result.stdout).toContain(`LOCAL-ACTION-MASKS ${JSON.stringify(Array(5).fill('****'))}`)
+    const line = /^LOCAL-ACTION-RECORD (.*)$/m.exec(result.stdout)?.[1]
+    const record = JSON.parse(line ?? '{}') as {
+      afterMain?: { env: Record<string, string>; state: string }
+      afterPost?: { env: Record<string, string> }
+    }
+    expect(record.afterMain?.env).toMatchObject({
+      AWS_ACCESS_KEY_ID: session?.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: session?.secretAccessKey,
+      AWS_SESSION_TOKEN: session?.sessionToken,
+      AWS_REGION: 'us-east-1'
+    })
+    const exported = JSON.parse(record.afterMain?.state || '[]') as string[]
+    expect(exported).toEqual(expect.arrayContaining([...VARIABLES, 'AWS_REGION']))
+    for (const name of exported) {
+      expect({ name, value: record.afterPost?.env[name] }).toEqual({ name, value: '' })
+    }
+  },
+  LOCAL_ACTION_TIMEOUT_MS
+)
