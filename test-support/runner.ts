@@ -57,7 +57,8 @@ export function requireActionNode(node: string = ACTION_NODE): void {
     throw new Error(
       `The bundles run on Node 24.5 or a later 24.x (GitHub's node24), but ${node} is ${version}. ` +
         'Run script/test (npm run test:all), which installs Node 24 under .tmp/node24 and runs ' +
-        'the suite on it, or set ACTION_NODE to a Node 24 binary.'
+        'the suite on it, or set ACTION_NODE to a Node 24 binary (script/test --install-only ' +
+        'puts one at .tmp/node24/node_modules/node/bin/node).'
     )
   }
   checkedNodes.add(node)
