@@ -1,25 +1,34 @@
 /**
- * The one module that reaches into @actions/core and @actions/github by file path.
+ * The one module that imports @actions/core and @actions/github.
  *
- * Both packages' export maps list only their index, and both indexes load far more than this
- * action uses: @actions/core's statically imports its OIDC HTTP client (@actions/http-client and
- * undici, ~480 KB minified), @actions/github's loads Octokit (~140 KB). Parsing them cost ~50 ms of
- * a ~160 ms start (measured for issue 7), and the ID token is fetched through the SDK's own HTTP
- * handler anyway. The modules below import only Node built-ins and each other. If an update moves
- * or renames them, __tests__/unit/actions-toolkit.test.ts fails before anything is built.
+ * @actions/core through its public entry, lib/core.js (its export map's "."), so that tools
+ * replacing that entry see everything the action does: GitHub's local-action swaps in stubs that
+ * record outputs, exported variables, masks and state (an earlier version imported core's command
+ * modules, and local-action saw none of it). The entry is named by its path because ncc resolves
+ * packages with the `require` condition and this export map offers only `import`. The entry also loads an OIDC client (@actions/http-client with undici, ~480 KB
+ * minified) and platform details (@actions/exec), which this action never calls: the ID token
+ * comes through the SDK's handler (sources/github-oidc.ts). In the bundle, tsconfig.build.json `paths`
+ * replaces both with toolkit-stand-ins.ts; tests, type checks and tsx see the real packages.
+ * @actions/github's Context is imported by path: that package's index also loads Octokit (~140 KB).
+ * If an update moves it, __tests__/unit/actions-toolkit.test.ts fails before anything is built.
  */
-export { issueCommand } from '../node_modules/@actions/core/lib/command.js'
 export {
-  issueFileCommand,
-  prepareKeyValueMessage
-} from '../node_modules/@actions/core/lib/file-command.js'
-export { toCommandProperties } from '../node_modules/@actions/core/lib/utils.js'
+  debug,
+  error,
+  exportVariable,
+  getInput,
+  getState,
+  info,
+  isDebug,
+  saveState,
+  setOutput,
+  setSecret,
+  warning
+} from '../node_modules/@actions/core/lib/core.js'
 export { Context } from '../node_modules/@actions/github/lib/context.js'
 
-/** The files re-exported above, relative to node_modules (the test checks each one). */
+/** The files imported by path above, relative to node_modules (the test checks each one). */
 export const TOOLKIT_FILES = [
-  '@actions/core/lib/command.js',
-  '@actions/core/lib/file-command.js',
-  '@actions/core/lib/utils.js',
+  '@actions/core/lib/core.js',
   '@actions/github/lib/context.js'
 ] as const

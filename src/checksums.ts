@@ -1,5 +1,5 @@
 /**
- * Stands in for @smithy/core/checksum in the bundle (tsconfig.json `paths`, which ncc applies when
+ * Stands in for @smithy/core/checksum in the bundle (tsconfig.build.json `paths`, which ncc applies when
  * it resolves modules; tests and type checks see the real package). The submodule's CommonJS
  * build loads node:zlib when it loads, for a native CRC32. What the bundle takes from it is SHA-256
  * (signing) and CRC32 (event streams, which STS never uses): the package's own Node SHA-256, and

@@ -1,5 +1,5 @@
 /**
- * Stands in for @smithy/node-http-handler in the bundle (tsconfig.json `paths`, which ncc applies
+ * Stands in for @smithy/node-http-handler in the bundle (tsconfig.build.json `paths`, which ncc applies
  * when it resolves modules; tests and type checks see the real package). The package's CommonJS
  * build loads node:http2 when it loads, for a NodeHttp2Handler that neither the STS client nor
  * anything here uses. These are the package's own HTTP/1.1 handler, from its ES modules, and the

@@ -1,5 +1,5 @@
 /**
- * Stands in for @aws-sdk/credential-provider-node in the bundle (tsconfig.json `paths`, which ncc
+ * Stands in for @aws-sdk/credential-provider-node in the bundle (tsconfig.build.json `paths`, which ncc
  * applies when it resolves modules; tests and type checks see the real package). @aws-sdk/client-sts
  * requires the SDK's default credential chain when it loads, and with it SSO, INI profiles,
  * credential_process, web identity, container and instance metadata and their nested clients:

@@ -2,21 +2,13 @@
  * The runner's side of the contract: inputs arrive as INPUT_* variables, commands go to stdout,
  * and env/outputs/state go to the files named by GITHUB_ENV, GITHUB_OUTPUT and GITHUB_STATE.
  *
- * This wraps @actions/core's own command modules instead of its index: the index statically imports
- * the OIDC HTTP client (@actions/http-client and undici, ~480 KB minified) that every run would
- * parse, costing ~50 ms of a ~160 ms start, although we fetch the ID token through the SDK's own
- * HTTP handler (see sources/github-oidc.ts). Its modules are imported by path, in one place:
- * actions-toolkit.ts.
- *
- * Every writer passes its text through `neutralise` (log-text.ts): no value can start a line, so
- * none can start a workflow command. Outputs, variables and state refuse line breaks outright.
+ * Everything goes through @actions/core's public functions (imported in one place,
+ * actions-toolkit.ts), so a tool that replaces @actions/core, such as GitHub's local-action, sees
+ * every output, variable, mask and state value. On top of them, every writer passes its text
+ * through `neutralise` (log-text.ts): no value can start a line, so none can start a workflow
+ * command. Outputs, variables and state refuse line breaks outright.
  */
-import {
-  issueCommand,
-  issueFileCommand,
-  prepareKeyValueMessage,
-  toCommandProperties
-} from './actions-toolkit.js'
+import * as core from './actions-toolkit.js'
 import { EOL } from 'node:os'
 import { neutralise } from './log-text.js'
 
@@ -41,15 +33,19 @@ function textLine(message: string): string {
   return /^\s*(::|##\[)/.test(line) ? `> ${line}` : line
 }
 
-function command(name: string, properties: AnnotationProperties, message: string): void {
+type Annotate = typeof core.warning
+
+function annotate(
+  name: 'warning' | 'error',
+  write: Annotate,
+  properties: AnnotationProperties,
+  message: string
+): void {
   if (!workflowCommands) {
-    if (name !== 'add-mask' && name !== 'debug') {
-      process.stderr.write(`${name}: ${textLine(message)}${EOL}`)
-    }
+    process.stderr.write(`${name}: ${textLine(message)}${EOL}`)
     return
   }
-  const props = properties.title ? { title: neutralise(properties.title) } : {}
-  issueCommand(name, toCommandProperties(props), neutralise(message))
+  write(neutralise(message), properties.title ? { title: neutralise(properties.title) } : {})
 }
 
 /** Outputs, variables and state hold one line: a line break is a bug upstream, never written. */
@@ -66,67 +62,52 @@ export function getInput(name: string): string {
 
 /** An input exactly as written in the workflow (numbers are validated untrimmed). */
 export function getRawInput(name: string): string {
-  return process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? ''
+  return core.getInput(name, { trimWhitespace: false })
 }
 
 /** Tells the runner to replace `value` with *** in every line printed after this one. */
 export function setSecret(value: string): void {
   // Not neutralised: the runner must see the exact value to mask it.
-  if (value && workflowCommands) issueCommand('add-mask', {}, value)
+  if (value && workflowCommands) core.setSecret(value)
 }
 
+/** Sets the variable in this process and, through GITHUB_ENV, for the job's later steps. */
 export function exportVariable(name: string, value: string): void {
-  oneLineValue('variable', name, value)
-  process.env[name] = value
-  if (process.env.GITHUB_ENV) {
-    issueFileCommand('ENV', prepareKeyValueMessage(name, value))
-  } else {
-    issueCommand('set-env', { name }, value)
-  }
+  core.exportVariable(name, oneLineValue('variable', name, value))
 }
 
 export function setOutput(name: string, value: string): void {
-  oneLineValue('output', name, value)
-  if (process.env.GITHUB_OUTPUT) {
-    issueFileCommand('OUTPUT', prepareKeyValueMessage(name, value))
-  } else {
-    process.stdout.write(EOL)
-    issueCommand('set-output', { name }, value)
-  }
+  core.setOutput(name, oneLineValue('output', name, value))
 }
 
 export function saveState(name: string, value: string): void {
-  oneLineValue('state', name, value)
-  if (process.env.GITHUB_STATE) {
-    issueFileCommand('STATE', prepareKeyValueMessage(name, value))
-  } else {
-    issueCommand('save-state', { name }, value)
-  }
+  core.saveState(name, oneLineValue('state', name, value))
 }
 
 export function getState(name: string): string {
-  return process.env[`STATE_${name}`] ?? ''
+  return core.getState(name)
 }
 
+/** Step debug logging (RUNNER_DEBUG=1). */
 export function isDebug(): boolean {
-  return process.env.RUNNER_DEBUG === '1'
+  return core.isDebug()
 }
 
 export function info(message: string): void {
-  const stream = workflowCommands ? process.stdout : process.stderr
-  stream.write(textLine(message) + EOL)
+  if (workflowCommands) core.info(textLine(message))
+  else process.stderr.write(textLine(message) + EOL)
 }
 
 export function debug(message: string): void {
-  command('debug', {}, message)
+  if (workflowCommands) core.debug(neutralise(message))
 }
 
 export function warning(message: string, properties: AnnotationProperties = {}): void {
-  command('warning', properties, message)
+  annotate('warning', core.warning, properties, message)
 }
 
 export function error(message: string, properties: AnnotationProperties = {}): void {
-  command('error', properties, message)
+  annotate('error', core.error, properties, message)
 }
 
 export function setFailed(message: string, properties: AnnotationProperties = {}): void {

@@ -46,7 +46,9 @@ export interface Consumers {
 
 /** A tool the suite needs is missing: never skip, say how to install it. */
 function missing(what: string, install: string): Error {
-  return new Error(`${what} is missing: ${install} (as .ci/run does).`)
+  return new Error(
+    `${what} is missing: ${install}, or run script/test, which installs what the suite needs.`
+  )
 }
 
 /**

@@ -8,8 +8,16 @@
  */
 import { Evaluator, Lexer, Parser, data } from '@actions/expressions'
 import { truthy } from '@actions/expressions/result'
-import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { setPriority, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,10 +34,36 @@ export const MAIN_ENTRY = join(ROOT, 'dist', 'index.js')
 export const POST_ENTRY = join(ROOT, 'dist', 'post', 'index.js')
 
 /**
- * The node that runs the bundles: GitHub runs them on node24, so CI points ACTION_NODE at a Node 24
- * binary while jest itself runs on the machine's node.
+ * The node that runs the bundles: ACTION_NODE, else the node running jest. script/test (the README's
+ * test command) installs Node 24 when the machine has none and runs everything on it.
  */
 export const ACTION_NODE = process.env.ACTION_NODE || process.execPath
+
+/**
+ * GitHub runs the bundles on node24 (action.yml `runs.using`), and http-proxy relies on Node
+ * 24.5's built-in proxy support (src/http-agents.ts): on any other Node a test would exercise a
+ * path no user runs, so every step refuses to start and names the command that installs Node 24.
+ */
+export function requireActionNode(node: string = ACTION_NODE): void {
+  if (checkedNodes.has(node)) return
+  let version = 'not runnable'
+  try {
+    version = `v${execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()}`
+  } catch {
+    // Reported below with the install command.
+  }
+  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number)
+  if (major !== 24 || minor < 5) {
+    throw new Error(
+      `The bundles run on Node 24.5 or a later 24.x (GitHub's node24), but ${node} is ${version}. ` +
+        'Run script/test (npm run test:all), which installs Node 24 under .tmp/node24 and runs ' +
+        'the suite on it, or set ACTION_NODE to a Node 24 binary (script/test --install-only ' +
+        'puts one at .tmp/node24/node_modules/node/bin/node).'
+    )
+  }
+  checkedNodes.add(node)
+}
+const checkedNodes = new Set<string>()
 
 export interface StepResult {
   code: number | null
@@ -184,6 +218,7 @@ async function runStepIn(jobDir: string, entry: string, options: StepOptions): P
   // NodeScriptActionHandler.cs: the working directory is the workspace (github.workspace).
   const cwd = env.GITHUB_WORKSPACE ?? jobDir
   mkdirSync(cwd, { recursive: true })
+  requireActionNode(options.node ?? ACTION_NODE)
   const started = performance.now()
   const { code, stdout, stderr } = await spawnCollect(
     options.node ?? ACTION_NODE,
@@ -370,6 +405,18 @@ export function errorMessage(result: StepResult): string | undefined {
 /** Debian's AWS CLI v2 by full path (an older v1 may come first on PATH); AWS_CLI overrides. */
 export const AWS_CLI = process.env.AWS_CLI ?? '/usr/bin/aws'
 
+/** Without the CLI, say what to install instead of failing with `spawn ENOENT`. */
+export function requireAwsCli(): void {
+  try {
+    accessSync(AWS_CLI, constants.X_OK)
+  } catch {
+    throw new Error(
+      `The AWS CLI v2 (${AWS_CLI}) is missing: sudo apt-get install awscli (Debian's is v2), or ` +
+        'run script/test, which installs everything the suite needs. AWS_CLI names another binary.'
+    )
+  }
+}
+
 export interface CliResult {
   code: number | null
   stdout: string
@@ -386,6 +433,7 @@ export async function awsCli(
   endpoint: string,
   options: { jobDir?: string; timeoutMs?: number } = {}
 ): Promise<CliResult> {
+  requireAwsCli()
   const jobDir = options.jobDir ?? newJobDir()
   const home = join(jobDir, 'home')
   const env: Record<string, string> = {

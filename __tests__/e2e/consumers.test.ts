@@ -163,14 +163,10 @@ const KINDS: Kind[] = [
 /**
  * What of a consumer's stderr shows in the step's log. The Go SDK v2 passes the
  * credential_process's stderr through: `::add-mask::` lines there are runner commands, not
- * output; and the AWS SDK's warning about Node 20 appears only when the bundles run on Node 20
- * (locally without ACTION_NODE; GitHub runs them on node24).
+ * output.
  */
 function stepLog(stderr: string): string {
-  return stderr
-    .replace(/^::add-mask::.*\n/gm, '')
-    .replace(/^\(node:\d+\) Warning: NodeVersionSupportWarning:[^]*?More information.*\n/gm, '')
-    .replace(/^\(Use `node --trace-warnings[^\n]*\n/gm, '')
+  return stderr.replace(/^::add-mask::.*\n/gm, '')
 }
 
 /** The post step as the runner starts it: from the same action folder, state as STATE_*. */

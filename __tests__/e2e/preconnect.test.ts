@@ -8,13 +8,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { startDelayLink, type DelayLink } from '../../test-support/delay-link.js'
 import { SEED, startEmulator, type Emulator } from '../../test-support/emulator/index.js'
 import { startForwardProxy, type ForwardProxy } from '../../test-support/forward-proxy.js'
-import {
-  ACTION_NODE,
-  MAIN_ENTRY,
-  errorMessage,
-  runStep,
-  spawnCollect
-} from '../../test-support/runner.js'
+import { MAIN_ENTRY, errorMessage, runStep } from '../../test-support/runner.js'
 import {
   makeThrowawayCa,
   startTlsFront,
@@ -28,7 +22,6 @@ let front: TlsFront
 let sts: DelayLink
 let github: DelayLink
 let proxy: ForwardProxy
-let supportsProxy = false
 beforeAll(async () => {
   emu = await startEmulator()
   ca = makeThrowawayCa()
@@ -36,9 +29,6 @@ beforeAll(async () => {
   sts = await startDelayLink(front.port, 0)
   github = await startDelayLink(front.port, 0)
   proxy = await startForwardProxy()
-  const version = (await spawnCollect(ACTION_NODE, ['--version'], {}, 10_000)).stdout.trim()
-  const [major = 0, minor = 0] = version.replace(/^v/, '').split('.').map(Number)
-  supportsProxy = major > 24 || (major === 24 && minor >= 5)
 })
 afterAll(async () => {
   await Promise.all([sts.close(), github.close(), proxy.close()])
@@ -139,7 +129,6 @@ test('a pre-connection that is reset is not used: the call succeeds with retries
 })
 
 test('with a proxy nothing connects early: one connection to STS, direct (loopback is never proxied)', async () => {
-  if (!supportsProxy) return
   const plain = await startDelayLink(emu.port, 0)
   try {
     proxy.seen.length = 0

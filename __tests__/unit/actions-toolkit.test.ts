@@ -1,12 +1,14 @@
 /**
- * The deep imports of src/actions-toolkit.ts: the files must exist where it names them, load only
- * Node built-ins and each other (so the undici/Octokit saving is real), and export what the
- * action calls. An update of @actions/core or @actions/github that moves them fails here.
+ * How src/actions-toolkit.ts reaches @actions/core and @actions/github: @actions/core only through
+ * its public entry (what tools such as GitHub's local-action replace), @actions/github's Context by
+ * path; the bundle's stand-ins for the OIDC client and @actions/exec (tsconfig.build.json `paths`) keep
+ * undici and Octokit out of dist/. An update that moves a file fails here, before anything is built.
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import * as toolkit from '../../src/actions-toolkit.js'
+import * as standIns from '../../src/toolkit-stand-ins.js'
 import { ROOT } from '../../test-support/runner.js'
 
 const imports = (text: string): string[] =>
@@ -29,28 +31,81 @@ function packagesLoaded(file: string, seen = new Set<string>()): Array<[string, 
   return found
 }
 
-test.each(toolkit.TOOLKIT_FILES)(
-  '%s loads only Node built-ins (relative imports followed)',
-  file => {
-    expect(packagesLoaded(join(ROOT, 'node_modules', file))).toEqual([])
-  }
-)
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap(entry =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : []
+  )
 
-test("the packages' indexes load more: the reason for the deep imports", () => {
-  const core = packagesLoaded(join(ROOT, 'node_modules', '@actions/core/lib/core.js'))
-  expect(core.map(([, specifier]) => specifier)).toContain('@actions/http-client')
+test("@actions/core/lib/core.js is the package's public entry, the file local-action replaces", () => {
+  const manifest = JSON.parse(
+    readFileSync(join(ROOT, 'node_modules', '@actions/core', 'package.json'), 'utf8')
+  ) as { exports: { '.': { import: string } } }
+  expect(`@actions/core/${manifest.exports['.'].import.replace(/^\.\//, '')}`).toBe(
+    toolkit.TOOLKIT_FILES[0]
+  )
+  // local-action 7 stubs exactly this file (its run command: `lib`, `core.js` under the package).
+  const localAction = readFileSync(
+    join(ROOT, 'node_modules', '@github/local-action', 'src', 'commands', 'run.ts'),
+    'utf8'
+  )
+  expect(localAction).toMatch(/'@actions\/core': \{\s*base: [^,]+,\s*lib: \['lib', 'core\.js'\]/)
 })
 
-test('it exports what runner.ts and github-context.ts call', () => {
+test('no other module of src/ imports @actions/core or @actions/github', () => {
+  const importers = sourceFiles(join(ROOT, 'src'))
+    .filter(file =>
+      imports(readFileSync(file, 'utf8')).some(s => /@actions\/(core|github)/.test(s))
+    )
+    .map(file => relative(ROOT, file))
+  expect(importers).toEqual(['src/actions-toolkit.ts'])
+})
+
+test("Context's file loads only Node built-ins (relative imports followed)", () => {
+  expect(packagesLoaded(join(ROOT, 'node_modules', toolkit.TOOLKIT_FILES[1]))).toEqual([])
+})
+
+test("core's entry loads exactly the packages the bundle stands in for", () => {
+  const core = packagesLoaded(join(ROOT, 'node_modules', toolkit.TOOLKIT_FILES[0]))
+  const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+    compilerOptions: { paths: Record<string, string[]> }
+  }
+  const standIn = Object.entries(tsconfig.compilerOptions.paths)
+    .filter(([, targets]) => targets.includes('./src/toolkit-stand-ins.ts'))
+    .map(([name]) => name)
+  expect([...new Set(core.map(([, specifier]) => specifier))].sort()).toEqual(standIn.sort())
+})
+
+test('the stand-ins fail saying why, should anything reach them', async () => {
+  const why = /is not bundled with this action: @actions\/core's getIDToken and platform are unused/
+  expect(() => new standIns.HttpClient()).toThrow(why)
+  expect(() => new standIns.BearerCredentialHandler()).toThrow(why)
+  await expect(standIns.exec()).rejects.toThrow(why)
+  await expect(standIns.getExecOutput()).rejects.toThrow(why)
+})
+
+test('it exports what runner.ts and github-context.ts call, and not what the stand-ins replace', () => {
   for (const name of [
-    'issueCommand',
-    'issueFileCommand',
-    'prepareKeyValueMessage',
-    'toCommandProperties',
+    'debug',
+    'error',
+    'exportVariable',
+    'getInput',
+    'getState',
+    'info',
+    'isDebug',
+    'saveState',
+    'setOutput',
+    'setSecret',
+    'warning',
     'Context'
   ] as const) {
     expect(typeof toolkit[name]).toBe('function')
   }
+  expect(Object.keys(toolkit)).not.toContain('getIDToken')
+  expect(Object.keys(toolkit)).not.toContain('platform')
 })
 
 test('no bundle in dist/ carries undici or Octokit', () => {

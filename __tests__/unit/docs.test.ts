@@ -1,15 +1,18 @@
 /**
  * The README and docs/ as a reader follows them: every relative link reaches a file of the
  * repository and, with a #fragment, a heading of that file (GitHub's anchor rule); the README stays
- * short enough to be read first.
+ * short enough to be read first; the test command a newcomer reads is the one CI runs, and the
+ * docs name the Node it runs on; the module map of docs/development.md names every file of src/.
  */
 import { describe, expect, test } from '@jest/globals'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { ROOT } from '../../test-support/runner.js'
 
 const PAGES = [
   'README.md',
+  'CONTRIBUTING.md',
+  'SECURITY.md',
   'test-support/README.md',
   ...readdirSync(join(ROOT, 'docs'))
     .filter(name => name.endsWith('.md'))
@@ -57,4 +60,64 @@ describe.each(PAGES)('%s', page => {
 test('the README is what a user reads first: at most 400 lines', () => {
   const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n').length
   expect(lines).toBeLessThanOrEqual(400)
+})
+
+const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8')
+
+/** The first fenced `sh` block after a heading. */
+function commandUnder(page: string, heading: string): string {
+  const text = read(page)
+  const at = text.indexOf(`\n${heading}\n`)
+  expect({ page, heading, found: at > -1 }).toEqual({ page, heading, found: true })
+  return /```sh\n([\s\S]*?)```/.exec(text.slice(at))?.[1]?.trim() ?? ''
+}
+
+test('the test command a newcomer reads is the one CI runs, and it installs what it needs', () => {
+  expect(commandUnder('README.md', '## Development')).toBe('script/test')
+  expect(commandUnder('docs/development.md', '## Tests')).toBe('script/test')
+  expect(commandUnder('CONTRIBUTING.md', '## Test')).toBe('script/test')
+  const manifest = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+  expect(manifest.scripts['test:all']).toBe('bash script/test')
+  // .ci/run installs with it, then runs the suite with it; the CI job runs it as the README says.
+  const ci = read('.ci/run')
+  expect(ci).toMatch(/^script\/test --install-only$/m)
+  expect(ci).toMatch(/^script\/test --json --outputFile=\S+$/m)
+  expect(ci).not.toMatch(/npm (test|ci)\b/)
+  expect(read('.github/workflows/ci.yml')).toMatch(/run: npm run test:all\n/)
+  const script = read('script/test')
+  expect(statSync(join(ROOT, 'script', 'test')).mode & 0o111).not.toBe(0)
+  expect(script).toMatch(/apt-get install/)
+  expect(script).toMatch(/npm install --prefix "\$NODE24_PREFIX" .*"node@\$NODE24_VERSION"/)
+  expect(script).toMatch(/^NODE24_PREFIX="\$PWD\/\.tmp\/node24"$/m)
+  expect(script).toMatch(/npm ci --ignore-scripts/)
+})
+
+test('README and docs/development.md state the Node version the action and the suite run on', () => {
+  const version = read('.node-version').trim()
+  expect(version).toBe('24')
+  expect(read('action.yml')).toMatch(/using: 'node24'\n/)
+  expect(read('script/test')).toMatch(/^NODE24_VERSION="24\.\d+\.\d+"$/m)
+  for (const page of ['README.md', 'docs/development.md']) {
+    expect({ page, names: /Node 24\b/.test(read(page)) }).toEqual({ page, names: true })
+  }
+})
+
+describe('the module map of docs/development.md', () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap(entry =>
+      entry.isDirectory() ? sources(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`]
+    )
+  const files = sources('src').sort()
+  const named = [...read('docs/development.md').matchAll(/^\| `(src\/[^`]+)`/gm)].map(
+    ([, file = '']) => file
+  )
+
+  test('names every file of src/ (a new file needs its row)', () => {
+    expect(files.filter(file => !named.includes(file))).toEqual([])
+  })
+
+  test('names no file that does not exist, and each once', () => {
+    expect(named.filter(file => !files.includes(file))).toEqual([])
+    expect(named.filter((file, index) => named.indexOf(file) !== index)).toEqual([])
+  })
 })

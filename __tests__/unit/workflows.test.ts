@@ -1,10 +1,13 @@
 /**
  * The repository's workflows as a user and a security reviewer read them: every job is bounded by
  * timeout-minutes; every action from another repository is pinned by a full commit SHA with its
- * version in a comment (Dependabot's github-actions updates keep both current); the example uses
- * the published action so it works when copied; the self-test's role list copes with an empty
- * variable or `[]` (its parse step is run here as the runner would run it); package.json's engines
- * asks for no Node.js that a dependency refuses (npm's EBADENGINE).
+ * version in a comment (Dependabot's github-actions updates keep both current); this action runs
+ * from the checkout (`./`), never from an `OWNER/` that someone else could register; no checkout
+ * leaves its token in .git/config and no install runs dependency scripts; the release job that can
+ * write installs nothing and hands its token to the push alone (its step is run here against a
+ * local remote); the self-test's role list copes with an empty variable or `[]` (its parse step is
+ * run here as the runner would run it); package.json's engines asks for no Node.js that a
+ * dependency refuses (npm's EBADENGINE).
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -18,10 +21,13 @@ interface Step {
   id?: string
   uses?: string
   run?: string
+  with?: Record<string, unknown>
   env?: Record<string, string>
 }
 interface Job {
   'timeout-minutes'?: number
+  needs?: string | string[]
+  permissions?: Record<string, string>
   steps?: Step[]
 }
 interface Workflow {
@@ -49,7 +55,7 @@ test.each(files)(
       .map(line => /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line))
       .filter((match): match is RegExpExecArray => match !== null)
     for (const [, ref = '', rest = ''] of uses) {
-      if (ref === './' || ref.startsWith('OWNER/assume-aws-role-action@')) continue
+      if (ref === './') continue
       expect({ ref, pinned: /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/.test(ref) }).toEqual({
         ref,
         pinned: true
@@ -68,29 +74,196 @@ test('Dependabot keeps the pinned actions current', () => {
   )
 })
 
-test('example.yml uses the published action (works when copied); self-test.yml tests the checkout', () => {
-  expect(read('example.yml')).not.toMatch(/uses:\s*\.\//)
-  expect(read('example.yml')).toMatch(/uses: OWNER\/assume-aws-role-action@v1\n/)
+const allSteps = (name: string): Array<{ job: string; step: Step }> =>
+  Object.entries(workflow(name).jobs).flatMap(([job, { steps = [] }]) =>
+    steps.map(step => ({ job, step }))
+  )
+
+test.each(files)(
+  '%s: this action runs from the checkout (`./`), never from an OWNER/ account',
+  name => {
+    const uses = allSteps(name).flatMap(({ step }) => (step.uses ? [step.uses] : []))
+    expect(uses.filter(ref => /assume-aws-role-action|^OWNER\//.test(ref))).toEqual([])
+    for (const [job, { steps = [] }] of Object.entries(workflow(name).jobs)) {
+      const local = steps.findIndex(step => step.uses === './')
+      if (local === -1) continue
+      // `./` is the job's workspace: without a checkout before it there is no action to run.
+      const checkout = steps.findIndex(step => step.uses?.startsWith('actions/checkout@'))
+      expect({ job, checkoutFirst: checkout > -1 && checkout < local }).toEqual({
+        job,
+        checkoutFirst: true
+      })
+    }
+  }
+)
+
+test('example.yml runs every job from the checkout; the docs keep the published form', () => {
+  const example = workflow('example.yml')
+  for (const [id, job] of Object.entries(example.jobs)) {
+    expect({ id, uses: job.steps?.find(step => step.id === 'aws')?.uses }).toEqual({
+      id,
+      uses: './'
+    })
+  }
   expect(read('self-test.yml')).toMatch(/uses: \.\/\n/)
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  expect(readme).toMatch(/uses: OWNER\/assume-aws-role-action@v1\n/)
 })
 
-test('release.yml moves the major tag only after checking the tag’s version and dist/', () => {
+test.each(files)('%s: no checkout keeps its token in .git/config', name => {
+  const checkouts = allSteps(name).filter(({ step }) => step.uses?.startsWith('actions/checkout@'))
+  for (const { job, step } of checkouts) {
+    expect({ job, persist: step.with?.['persist-credentials'] }).toEqual({ job, persist: false })
+  }
+})
+
+test.each(files)('%s: no install runs the dependencies’ scripts', name => {
+  const installs = allSteps(name)
+    .flatMap(({ job, step }) => (step.run ?? '').split('\n').map(line => ({ job, line })))
+    .filter(({ line }) => /\bnpm (ci|install|i)\b/.test(line))
+  for (const { job, line } of installs) {
+    expect({ job, line, ignoreScripts: line.includes('--ignore-scripts') }).toEqual({
+      job,
+      line,
+      ignoreScripts: true
+    })
+  }
+})
+
+describe('release.yml', () => {
   const release = parse(read('release.yml')) as {
     on: { push: { tags: string[] } }
     permissions: Record<string, string>
-    jobs: Record<string, Job & { permissions?: Record<string, string> }>
+    jobs: Record<string, Job & { outputs?: Record<string, string> }>
   }
-  expect(release.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+'])
-  expect(release.permissions).toEqual({ contents: 'read' })
-  const [job] = Object.values(release.jobs)
-  expect(job?.permissions).toEqual({ contents: 'write' })
-  const runs = (job?.steps ?? []).map(s => s.run ?? '')
-  const checkDist = runs.findIndex(run => run.includes('bash script/check-dist'))
-  const version = runs.findIndex(run => run.includes('package.json'))
-  const move = runs.findIndex(run => run.includes('git push -f origin'))
-  expect(checkDist).toBeGreaterThan(-1)
-  expect(version).toBeGreaterThan(-1)
-  expect(move).toBeGreaterThan(Math.max(checkDist, version))
+  const jobs = Object.entries(release.jobs)
+  const writers = jobs.filter(([, job]) => job.permissions?.contents === 'write')
+  const [, move = {}] = writers[0] ?? []
+  const checkers = jobs.filter(([, job]) => job.permissions?.contents !== 'write')
+  const [verifyId = '', verify = {}] = checkers[0] ?? []
+  const runs = (job: Job): string[] => (job.steps ?? []).map(s => s.run ?? '')
+
+  test('runs on version tags, read-only by default', () => {
+    expect(release.on.push.tags).toEqual(['v[0-9]+.[0-9]+.[0-9]+'])
+    expect(release.permissions).toEqual({ contents: 'read' })
+  })
+
+  test('one read-only job checks version and dist/; one writing job needs it', () => {
+    expect(writers).toHaveLength(1)
+    expect(checkers).toHaveLength(1)
+    expect(verify.permissions).toEqual({ contents: 'read' })
+    expect(move.permissions).toEqual({ contents: 'write' })
+    expect([move.needs].flat()).toEqual([verifyId])
+    expect(runs(verify).some(run => run.includes('bash script/check-dist'))).toBe(true)
+    expect(runs(verify).some(run => run.includes('require("./package.json").version'))).toBe(true)
+    expect(runs(verify).some(run => /npm ci --ignore-scripts/.test(run))).toBe(true)
+    // The commit checked travels to the mover, which refuses a tag moved in between.
+    expect(
+      move.steps?.some(step =>
+        Object.values(step.env ?? {}).includes(`\${{ needs.${verifyId}.outputs.commit }}`)
+      )
+    ).toBe(true)
+  })
+
+  test('the writing job installs and runs nothing from the registry', () => {
+    for (const step of move.steps ?? []) {
+      if (step.uses) expect(step.uses).toMatch(/^actions\/checkout@/)
+      expect({
+        run: step.run,
+        installs: /\b(npm|npx|yarn|pnpm|node)\b/.test(step.run ?? '')
+      }).toEqual({
+        run: step.run,
+        installs: false
+      })
+    }
+  })
+
+  test('its token reaches the push step alone', () => {
+    const text = read('release.yml')
+    expect(text).not.toMatch(/secrets\.GITHUB_TOKEN/)
+    expect(text.match(/github\.token/g)).toHaveLength(1)
+    const holders = (move.steps ?? []).filter(step =>
+      Object.values(step.env ?? {}).some(value => value.includes('github.token'))
+    )
+    expect(holders).toHaveLength(1)
+    expect(holders[0]?.run).toMatch(/git push/)
+    for (const [, job] of jobs) {
+      for (const step of job.steps ?? []) {
+        if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.token).toBeUndefined()
+      }
+    }
+  })
+
+  describe('the move step, run against a local remote', () => {
+    const step = (move.steps ?? []).find(s => /git push/.test(s.run ?? ''))
+    const git = (cwd: string, ...args: string[]): string =>
+      execFileSync('git', args, { cwd, encoding: 'utf8', env: gitEnv }).trim()
+    const gitEnv = {
+      PATH: process.env.PATH,
+      HOME: tmpdir(),
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.test',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.test'
+    }
+    let dir = ''
+    let work = ''
+    let remote = ''
+    let commit = ''
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'release-'))
+      remote = join(dir, 'remote.git')
+      work = join(dir, 'work')
+      execFileSync('git', ['init', '-q', '--bare', remote], { env: gitEnv })
+      execFileSync('git', ['init', '-q', work], { env: gitEnv })
+      git(work, 'commit', '-q', '--allow-empty', '-m', 'one')
+      git(work, 'tag', 'v1')
+      git(work, 'commit', '-q', '--allow-empty', '-m', 'two')
+      commit = git(work, 'rev-parse', 'HEAD')
+      git(work, 'tag', '-a', '-m', 'v1.2.0', 'v1.2.0')
+      git(work, 'remote', 'add', 'origin', remote)
+      git(work, 'push', '-q', 'origin', 'refs/tags/v1', 'refs/tags/v1.2.0')
+    })
+    afterEach(() => rmSync(dir, { recursive: true, force: true }))
+    const runMove = (verified: string): { code: number; stdout: string } => {
+      try {
+        const stdout = execFileSync('bash', ['-e', '-c', step?.run ?? 'exit 9'], {
+          cwd: work,
+          encoding: 'utf8',
+          env: {
+            ...gitEnv,
+            TAG: 'v1.2.0',
+            VERIFIED: verified,
+            SERVER: 'https://github.com',
+            PUSH_TOKEN: 'ghs_example-token'
+          }
+        })
+        return { code: 0, stdout }
+      } catch (error) {
+        const failed = error as { status: number; stdout: string }
+        return { code: failed.status, stdout: failed.stdout }
+      }
+    }
+
+    test('moves the major tag to the verified commit and leaves the token nowhere', () => {
+      const result = runMove(commit)
+      expect(result.code).toBe(0)
+      expect(git(remote, 'rev-parse', 'v1^{commit}')).toBe(commit)
+      expect(result.stdout).toContain(`Moved v1 to v1.2.0 (${commit}).`)
+      // Only the mask command carries the (encoded) token; .git/config never holds it.
+      expect(result.stdout).not.toContain('ghs_example-token')
+      expect(readFileSync(join(work, '.git', 'config'), 'utf8')).not.toMatch(/extraheader|ghs_/i)
+    })
+
+    test('refuses when the tag no longer names the commit verified', () => {
+      const before = git(remote, 'rev-parse', 'v1^{commit}')
+      const result = runMove('0'.repeat(40))
+      expect(result.code).toBe(1)
+      expect(result.stdout).toMatch(/::error::v1.2.0 is now [0-9a-f]{40}, not the commit verified/)
+      expect(git(remote, 'rev-parse', 'v1^{commit}')).toBe(before)
+    })
+  })
 })
 
 describe('self-test.yml: SELF_TEST_ROLES', () => {

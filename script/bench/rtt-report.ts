@@ -168,9 +168,10 @@ export function checkBudgets(
     pass: oursPaths.every(p => stat(p.id).sts === '1')
   })
   budgets.push({
-    budget: 'all JS under dist/ ≤ 700 kB',
+    // 700 kB until @actions/core's entry joined both bundles (+23 kB, docs/startup.md).
+    budget: 'all JS under dist/ ≤ 710 kB',
     value: `${dist.total.toLocaleString('en')} bytes`,
-    pass: dist.total <= 700_000
+    pass: dist.total <= 710_000
   })
   console.log('\nBudgets\n')
   console.log(

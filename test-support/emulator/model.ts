@@ -18,7 +18,7 @@ const MODEL_SUFFIX = /\/data\/sts\/2011-06-15\/service-2\.json$/
 export const MISSING_MODEL_HELP =
   "botocore's STS service model (data/sts/2011-06-15/service-2.json) was not found. The test " +
   'emulator checks every STS request against it, as STS does, and will not run without it. ' +
-  'Install Debian\'s AWS CLI, which ships it: `sudo apt-get install -y awscli` (".ci/run" does), ' +
+  "Install Debian's AWS CLI, which ships it: `sudo apt-get install -y awscli` (script/test does), " +
   'or set STS_SERVICE_MODEL to the path of that file.'
 
 interface ShapeRef {
