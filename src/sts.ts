@@ -11,7 +11,7 @@ import {
   type Credentials
 } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
-import { endpointFlags } from './endpoint-resolution.js'
+import { clientEndpointFlags } from './endpoint-resolution.js'
 import { keepErrorBodies } from './error-code.js'
 import { checkArn, checkCredentials } from './answers.js'
 import { callHandler, type CallOptions } from './call-options.js'
@@ -72,7 +72,7 @@ export function createStsClient(options: StsClientOptions): STSClient {
 /**
  * Options the SDK would otherwise look up in the shared config file, each lookup parsing the whole
  * file again (about 5 s per lookup for a 50 MB SSO config). The action decides these itself: FIPS
- * and dual-stack from the environment, as preconnect.ts does (endpoint-resolution.ts); STS signs
+ * and dual-stack from the environment unless a shared file sets them (endpoint-resolution.ts); STS signs
  * with SigV4 only, so no auth-scheme preference or SigV4a region set applies; the app ID and the
  * clock-skew switch come from their environment variables.
  */
@@ -84,7 +84,7 @@ function settledOptions(env: NodeJS.ProcessEnv): {
   userAgentAppId: string
   disableClockSkewCorrection: boolean
 } {
-  const flags = endpointFlags(env)
+  const flags = clientEndpointFlags(env)
   return {
     ...(flags ? { useFipsEndpoint: flags.useFips, useDualstackEndpoint: flags.useDualStack } : {}),
     authSchemePreference: [],

@@ -4,9 +4,15 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createRequire } from 'node:module'
-import { endpointFlags, stsEndpointFor } from '../../src/endpoint-resolution.js'
+import {
+  clientEndpointFlags,
+  endpointFlags,
+  stsEndpointFor
+} from '../../src/endpoint-resolution.js'
 
 /** @aws-sdk/core's partition table, read from the package (it is not exported). */
 interface PartitionsInfo {
@@ -133,5 +139,48 @@ describe('endpointFlags reads the environment as the SDK does', () => {
     [{ AWS_ENDPOINT_URL: 'https://aws.example.test' }, undefined]
   ])('%o', (env, flags) => {
     expect(endpointFlags(env)).toEqual(flags)
+  })
+})
+
+describe('clientEndpointFlags: the STS client is told FIPS and dual-stack unless a shared file sets them', () => {
+  /** A fresh home (the files are read once per path) whose config holds `config`. */
+  const home = (config?: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'flags-'))
+    if (config !== undefined) {
+      mkdirSync(join(dir, '.aws'))
+      writeFileSync(join(dir, '.aws', 'config'), config)
+    }
+    return dir
+  }
+  test('no shared files: the environment decides, endpoint variables or not', () => {
+    expect(clientEndpointFlags({ HOME: home() })).toEqual({ useFips: false, useDualStack: false })
+    expect(
+      clientEndpointFlags({
+        HOME: home(),
+        AWS_USE_FIPS_ENDPOINT: 'true',
+        AWS_ENDPOINT_URL_STS: 'https://sts.example.test'
+      })
+    ).toEqual({ useFips: true, useDualStack: false })
+  })
+  test('a big SSO config without the settings: still decided here, so the SDK never parses it', () => {
+    const sso = '[profile a]\nsso_session = corp\nsso_account_id = 111122223333\n\n'.repeat(1000)
+    expect(clientEndpointFlags({ HOME: home(sso) })).toEqual({
+      useFips: false,
+      useDualStack: false
+    })
+  })
+  test.each(['use_fips_endpoint = true', 'use_dualstack_endpoint=true'])(
+    'a config that says %s: left to the SDK, which reads the profile',
+    line => {
+      expect(clientEndpointFlags({ HOME: home(`[default]\n${line}\n`) })).toBeUndefined()
+    }
+  )
+  test('an invalid flag: left to the SDK, which reports it', () => {
+    expect(clientEndpointFlags({ HOME: home(), AWS_USE_FIPS_ENDPOINT: 'yes' })).toBeUndefined()
+  })
+  test('a config that cannot be read here (a folder): left to the SDK', () => {
+    const dir = home()
+    mkdirSync(join(dir, '.aws', 'config'), { recursive: true })
+    expect(clientEndpointFlags({ HOME: dir })).toBeUndefined()
   })
 })

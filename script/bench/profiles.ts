@@ -5,7 +5,11 @@
  * against the loopback emulator. Prints each run's wall time (spawn to exit) and the median, and
  * checks the config comes back byte for byte after the post step.
  *
- *   npm run bench:profiles -- [--mb 50] [--runs 5] [--node PATH]
+ *   npm run bench:profiles -- [--mb 50] [--runs 5] [--node PATH] [--endpoint input|env]
+ *
+ * `--endpoint env` names the emulator in AWS_ENDPOINT_URL_STS instead of `sts-endpoint`, as a job
+ * that uses STS's default endpoint does not set the input: the action then also looks for an
+ * endpoint in the shared config (endpoint-resolution.ts), so the big file's cost shows there too.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -46,6 +50,9 @@ async function main(): Promise<void> {
   const megabytes = Number(option('mb', '50'))
   const runs = Number(option('runs', '5'))
   const node = option('node', ACTION_NODE)
+  const endpointFrom = option('endpoint', 'input')
+  if (endpointFrom !== 'input' && endpointFrom !== 'env')
+    throw new Error('--endpoint is input or env')
   const config = ssoConfig(megabytes * 1e6)
   const emu = await startEmulator()
   const mains: number[] = []
@@ -66,9 +73,10 @@ async function main(): Promise<void> {
             'role-to-assume': SEED.roles.deploy,
             'aws-access-key-id': SEED.user.accessKeyId,
             'aws-secret-access-key': SEED.user.secretAccessKey,
-            'sts-endpoint': emu.url,
+            ...(endpointFrom === 'input' ? { 'sts-endpoint': emu.url } : {}),
             'aws-profile': 'bench'
-          }
+          },
+          env: endpointFrom === 'env' ? { AWS_ENDPOINT_URL_STS: emu.url } : {}
         })
         if (main.code !== 0) throw new Error(`main step failed: ${errorMessage(main)}`)
         const post = await runPost(main, { jobDir, node, timeoutMs: 120_000 })
@@ -91,6 +99,7 @@ async function main(): Promise<void> {
   console.log(
     `\n${(config.length / 1e6).toFixed(1)} MB config (${config.toString('latin1').split('[profile').length - 1} profiles), ${runs} runs, ${cpus().length} CPUs, load ${loadavg()[0]?.toFixed(2)}:`
   )
+  console.log(`endpoint from ${endpointFrom === 'input' ? 'sts-endpoint' : 'AWS_ENDPOINT_URL_STS'}`)
   console.log(`main step with aws-profile: median ${Math.round(median(mains))} ms`)
   console.log(`post step:                  median ${Math.round(median(posts))} ms`)
 }
