@@ -5,21 +5,22 @@
  */
 import type { STSClient } from '@aws-sdk/client-sts'
 import type { AwsCredentialIdentity } from '@smithy/types'
-import { AttemptError, type AttemptFacts } from './attempt-error.js'
-import { errorCode } from './error-code.js'
-import { proxyAgents, type Agents } from './http-agents.js'
-import { letConnectionsProgress, type Preconnect } from './preconnect.js'
-import { warmAgents } from './warm-agents.js'
+import { AttemptError, ProfileError, type AttemptFacts } from './diagnose/attempt-error.js'
+import { errorCode } from './network/error-code.js'
+import { proxyAgents, type Agents } from './network/http-agents.js'
+import { letConnectionsProgress, type Preconnect } from './network/preconnect.js'
+import { warmAgents } from './network/warm-agents.js'
 import { accountOfArn, roleArnInCallerAccount } from './rules/arn.js'
-import { classifyForFreshToken, TransientOnlyRetry } from './retry.js'
-import { debug, info, setSecret } from './runner.js'
-import { withoutDroppableTags } from './session-tags.js'
+import { classifyForFreshToken, TransientOnlyRetry } from './network/retry.js'
+import { debug, info, setSecret } from './runner/commands.js'
+import { withoutDroppableTags } from './inputs/session-tags.js'
 import type { RoleRequest, Settings } from './settings.js'
 import { fromEnvironment } from './sources/environment.js'
 import { fetchIdToken } from './sources/github-oidc.js'
 import { resolveSource, type Source } from './sources/resolve-source.js'
 import { MAX_FRESH_TOKEN_ATTEMPTS } from './sources/token-supply.js'
-import type { Session } from './sts.js'
+import type { Outcome, Session } from './network/sts.js'
+import type { ProfileEntry } from './profiles/named-profiles.js'
 
 /** Each attempt gets at most this long; a stalled connection must not eat the whole budget. */
 const ATTEMPT_TIMEOUT_MS = 10_000
@@ -28,25 +29,13 @@ const MAX_SPECIAL_CHARACTER_TRIES = 12
 
 /**
  * The STS module, and with it the SDK, loaded on first use: the main step opens its connections
- * and starts the ID-token request first, so they run while the SDK loads (preconnect.ts).
+ * and starts the ID-token request first, so they run while the SDK loads (network/preconnect.ts).
  */
-let stsModule: Promise<typeof import('./sts.js')> | undefined
-const loadSts = (): Promise<typeof import('./sts.js')> =>
-  (stsModule ??= letConnectionsProgress().then(() => import('./sts.js')))
+let stsModule: Promise<typeof import('./network/sts.js')> | undefined
+const loadSts = (): Promise<typeof import('./network/sts.js')> =>
+  (stsModule ??= letConnectionsProgress().then(() => import('./network/sts.js')))
 
-export type Via =
-  | 'AssumeRole'
-  | 'AssumeRoleWithWebIdentity'
-  | 'source credentials'
-  | 'existing credentials'
-  /** Neither a role nor keys: the runner's own credentials, checked and left where they are. */
-  | 'ambient credentials'
-
-export interface Outcome {
-  session: Session
-  via: Via
-}
-
+export type { Outcome, Via } from './network/sts.js'
 export type { Source } from './sources/resolve-source.js'
 
 export class Assumer {
@@ -59,7 +48,7 @@ export class Assumer {
     private readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     private readonly signal: AbortSignal,
-    /** The early connections (preconnect.ts); without them, the proxy's agents or none. */
+    /** The early connections (network/preconnect.ts); without them, the proxy's agents or none. */
     private readonly early?: Pick<Preconnect, 'sockets' | 'whenTaken'>
   ) {
     this.attemptTimeoutMs = attemptTimeout(settings)
@@ -297,4 +286,59 @@ function attemptTimeout(settings: Settings): number {
   return total
     ? Math.max(1_000, Math.min(ATTEMPT_TIMEOUT_MS, Math.floor(total / 3)))
     : ATTEMPT_TIMEOUT_MS
+}
+
+/**
+ * The session for role-to-assume (or the source keys alone), and one per role-profiles entry,
+ * all from one source identity and all in parallel. Any role failing fails the whole step.
+ */
+export async function obtainSessions(
+  assumer: Assumer,
+  settings: Settings
+): Promise<{ outcome?: Outcome; profiles: ProfileEntry[] }> {
+  const existing = settings.useExistingCredentials ? await assumer.existingSession() : undefined
+  const wantsMain = !existing && (settings.role !== undefined || settings.profileRoles.length === 0)
+  const source: Source | undefined =
+    wantsMain || settings.profileRoles.length > 0 ? await assumer.source() : undefined
+  const main = async (): Promise<Outcome | undefined> => {
+    if (!wantsMain || !source) return existing
+    return settings.role ? assumer.assume(source, settings.role) : assumer.sourceSession(source)
+  }
+  // Settle everything before judging, so no call is left running when the step fails.
+  const [[mainResult], roleResults] = await Promise.all([
+    Promise.allSettled([main()]),
+    Promise.allSettled(
+      settings.profileRoles.map(entry =>
+        source
+          ? assumer.assume(source, entry.request, entry.region)
+          : Promise.reject(new Error('no source'))
+      )
+    )
+  ])
+  if (mainResult?.status === 'rejected') throw mainResult.reason
+  const outcome = mainResult?.value
+  const profiles: ProfileEntry[] = []
+  if (outcome && settings.profile) {
+    profiles.push({
+      profile: settings.profile.name,
+      region: settings.region,
+      outcome,
+      request: settings.role
+    })
+  }
+  settings.profileRoles.forEach((entry, index) => {
+    const result = roleResults[index]
+    if (result?.status === 'rejected') {
+      throw new ProfileError(entry.profile, entry.request.role.arn, result.reason)
+    }
+    if (result) {
+      profiles.push({
+        profile: entry.profile,
+        region: entry.region,
+        outcome: result.value,
+        request: entry.request
+      })
+    }
+  })
+  return { outcome, profiles }
 }

@@ -6,5 +6,5 @@
 import { run } from './main.js'
 
 void (process.argv[2] === 'credential-process'
-  ? import('./credential-process.js').then(module => module.run(process.argv.slice(3)))
+  ? import('./profiles/credential-process.js').then(module => module.run(process.argv.slice(3)))
   : run())

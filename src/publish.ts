@@ -1,16 +1,16 @@
 /**
  * Hands the sessions to the rest of the job: environment variables, step outputs, the profiles'
  * report, and the variables' state the post step needs (the profiles' undo record is saved by
- * profiles.ts before it writes). Called only once everything has succeeded, so a
+ * profiles/named-profiles.ts before it writes). Called only once everything has succeeded, so a
  * failure exports nothing.
  */
-import type { Outcome } from './assume.js'
-import { markdownCode, markdownText } from './log-text.js'
-import type { ProfileEntry } from './profiles.js'
-import { profileWarnings } from './inherited-variables.js'
-import { appendSummary, exportVariable, info, setOutput, warning } from './runner.js'
+import type { Outcome } from './network/sts.js'
+import { markdownCode, markdownText } from './runner/log-text.js'
+import type { ProfileEntry } from './profiles/named-profiles.js'
+import { profileWarnings } from './runner/inherited-variables.js'
+import { appendSummary, exportVariable, info, setOutput, warning } from './runner/commands.js'
 import type { Settings } from './settings.js'
-import { saveExportedVariables } from './state.js'
+import { saveExportedVariables } from './runner/state.js'
 
 export async function publish(
   settings: Settings,
@@ -31,7 +31,7 @@ export async function publish(
   if (settings.unsetCurrentCredentials && !exportsKeys) {
     for (const name of settings.inherited.credentials) set(name, '')
   }
-  // Profile variables are never blanked (inherited-variables.ts): say what stays in effect.
+  // Profile variables are never blanked (runner/inherited-variables.ts): say what stays in effect.
   for (const text of profileWarnings(settings.inherited, exportsKeys, Boolean(settings.profile))) {
     warning(text, { title: 'AWS profile variable from an earlier step' })
   }

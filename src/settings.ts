@@ -1,9 +1,9 @@
 /**
  * The validated plan for one run: everything the inputs, the environment and the run's context
- * decide, before any network call. Built by inputs.ts; read by everything after it.
+ * decide, before any network call. Built by inputs/index.ts; read by everything after it.
  */
-import type { SuppliedInput } from './environment-inputs.js'
-import type { InheritedVariables } from './inherited-variables.js'
+import type { SuppliedInput } from './runner/environment-inputs.js'
+import type { InheritedVariables } from './runner/inherited-variables.js'
 import type { RoleArn } from './rules/arn.js'
 import type { EndpointOrigin } from './rules/endpoint.js'
 import type { Tag } from './rules/tags.js'
@@ -55,7 +55,7 @@ export interface Settings {
   source: SourcePlan
   /** Absent when only access keys are given: they are exported as they are. */
   role?: RoleRequest
-  /** Where every STS call goes (the SDK reads no endpoint of its own: sts.ts); absent: AWS's. */
+  /** Where every STS call goes (the SDK reads no endpoint of its own: network/sts.ts); absent: AWS's. */
   stsEndpoint?: string
   /** What chose stsEndpoint, for errors and the cleartext warning. */
   stsEndpointOrigin?: EndpointOrigin

@@ -3,7 +3,7 @@
  * as the runner's GITHUB_* variables (steps and in-process runs) and as the RunContext readSettings
  * takes, with the session tags the action derives from each.
  */
-import type { RunContext } from '../src/github-context.js'
+import type { RunContext } from '../src/runner/github-context.js'
 
 /** The variables that name the run, as the runner sets them for a push to main. */
 export const RUN_ENV = {

@@ -1,12 +1,12 @@
 /**
  * The post entry __tests__/e2e/local-action.test.ts hands to GitHub's local-action (7.x) in place
- * of src/cleanup.ts, to read what local-action's @actions/core stub holds through the stub's own
+ * of src/post/cleanup.ts, to read what local-action's @actions/core stub holds through the stub's own
  * functions: the state main saved (its getState), the masks it knows (its info prints each
  * registered secret as ****), and the variables main exported, before and after the real post
  * step runs. Prints `LOCAL-ACTION-MASKS [...]` through the stub and `LOCAL-ACTION-RECORD {json}`.
  */
 import * as core from '@actions/core'
-import { run as post } from '../src/cleanup.js'
+import { run as post } from '../src/post/cleanup.js'
 
 const VARIABLES = [
   'AWS_ACCESS_KEY_ID',

@@ -4,8 +4,8 @@
  * that names the input and states the rule, never showing a secret's value.
  */
 import { expect } from '@jest/globals'
-import type { RunContext } from '../src/github-context.js'
-import { readSettings, type InputReader } from '../src/inputs.js'
+import type { RunContext } from '../src/runner/github-context.js'
+import { readSettings, type InputReader } from '../src/inputs/index.js'
 import { InputError } from '../src/rules/input-error.js'
 import type { RoleRequest, Settings } from '../src/settings.js'
 import { PULL_REQUEST_CONTEXT, PULL_REQUEST_TAGS } from './github-context.js'

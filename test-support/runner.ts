@@ -41,7 +41,7 @@ export const ACTION_NODE = process.env.ACTION_NODE || process.execPath
 
 /**
  * GitHub runs the bundles on node24 (action.yml `runs.using`), and http-proxy relies on Node
- * 24.5's built-in proxy support (src/http-agents.ts): on any other Node a test would exercise a
+ * 24.5's built-in proxy support (src/network/http-agents.ts): on any other Node a test would exercise a
  * path no user runs, so every step refuses to start and names the command that installs Node 24.
  */
 export function requireActionNode(node: string = ACTION_NODE): void {

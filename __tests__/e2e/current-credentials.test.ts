@@ -4,7 +4,7 @@
  * unset-current-credentials or without, the step never makes a later `aws` command worse than it
  * was before the step. GITHUB_ENV cannot unset a variable and the CLI treats an empty AWS_PROFILE
  * as a profile named "" ("The config profile () could not be found"), so profile variables are
- * never exported empty (src/inherited-variables.ts has the consumers' table).
+ * never exported empty (src/runner/inherited-variables.ts has the consumers' table).
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,7 +1,6 @@
 /**
- * The SDK's default credential chain through the committed bundle, where src/lazy-default-chain.ts
- * stands in for it and loads it on first use: a self-hosted runner whose credentials come from a
- * named profile in a shared credentials file assumes the role with them.
+ * The SDK's default credential chain through the committed bundle: a self-hosted runner whose
+ * credentials come from a named profile in a shared credentials file assumes the role with them.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'

@@ -396,7 +396,7 @@ describe('permanent failures are not retried; bare errors go by code, else statu
   })
 
   // Ceph RGW and other STS-compatible servers send <Error><Code>… without <ErrorResponse>; the SDK
-  // reports those as `Unknown`, and src/error-code.ts reads the code from the raw body the SDK keeps.
+  // reports those as `Unknown`, and src/network/error-code.ts reads the code from the raw body the SDK keeps.
   it.each([
     ['Throttling', 'Rate exceeded'],
     ['ThrottlingException', 'Rate exceeded'],

@@ -78,7 +78,7 @@ function localAction(post: string): Promise<CliResult> {
 test(
   'as documented: outputs shown, no secret in clear, post clears what main exported',
   async () => {
-    const result = await localAction('src/cleanup.ts')
+    const result = await localAction('src/post/cleanup.ts')
     const output = result.stdout + result.stderr
     expect({ code: result.code, output }).toMatchObject({ code: 0 })
     const [session] = emu.issuedCredentials()

@@ -1,5 +1,5 @@
 /**
- * Early connections (src/preconnect.ts) through the committed bundle, over HTTPS with a throwaway
+ * Early connections (src/network/preconnect.ts) through the committed bundle, over HTTPS with a throwaway
  * CA: the warm connection carries the STS call (one connection, one TLS handshake), a pre-connection
  * that dies changes nothing even with retries off, and with a proxy nothing is opened early.
  */

@@ -243,7 +243,7 @@ describe('jobs sharing one HOME', () => {
   )
 })
 
-/** Runs a step that pauses at `point` (test-pause.ts), kills it there with SIGKILL, returns it. */
+/** Runs a step that pauses at `point` (profiles/test-pause.ts), kills it there with SIGKILL, returns it. */
 async function killedAt(
   point: string,
   jobDir: string,

@@ -34,7 +34,7 @@ import {
 } from './hostile-input.cases.js'
 
 const { run } = await import('../../src/main.js')
-const { forgetSecrets } = await import('../../src/secrets.js')
+const { forgetSecrets } = await import('../../src/runner/secrets.js')
 
 const sts = mockClient(STSClient)
 

@@ -29,8 +29,8 @@ import { PUSH_TAGS } from '../../test-support/github-context.js'
 import { idTokenEndpoint, sentRequest, tokenAnswer } from '../../test-support/id-token-endpoint.js'
 
 const { run } = await import('../../src/main.js')
-const { run: cleanup } = await import('../../src/cleanup.js')
-const { forgetSecrets } = await import('../../src/secrets.js')
+const { run: cleanup } = await import('../../src/post/cleanup.js')
+const { forgetSecrets } = await import('../../src/runner/secrets.js')
 
 const sts = mockClient(STSClient)
 const ROLE = 'arn:aws:iam::111111111111:role/deploy'

@@ -9,7 +9,7 @@
  *
  * `--endpoint env` names the emulator in AWS_ENDPOINT_URL_STS instead of `sts-endpoint`, as a job
  * that uses STS's default endpoint does not set the input: the action then also looks for an
- * endpoint in the shared config (endpoint-resolution.ts), so the big file's cost shows there too.
+ * endpoint in the shared config (network/endpoint-resolution.ts), so the big file's cost shows there too.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'

@@ -2,10 +2,10 @@
  * Diagnoses of answers that came back but cannot be used: an account outside allowed-account-ids,
  * an answer that is invalid, oversized, incomplete, a redirect, or unreadable.
  */
-import { AccountNotAllowedError } from '../allowed-accounts.js'
-import { BadAnswerError } from '../answers.js'
-import { ResponseTooLargeError } from '../bounded-http.js'
-import { IncompleteResponseError } from '../sts.js'
+import { AccountNotAllowedError } from '../rules/allowed-accounts.js'
+import { BadAnswerError } from '../network/answers.js'
+import { ResponseTooLargeError } from '../network/bounded-http.js'
+import { IncompleteResponseError } from '../network/sts.js'
 import type { Cause } from './cause.js'
 import { httpStatusOf } from './sts-errors.js'
 import { printableCode, simple } from './text.js'

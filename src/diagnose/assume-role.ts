@@ -3,7 +3,7 @@
  * allowed, a caller the policies do not admit, a duration above the limit, STS off in the region.
  */
 import { RegionDisabledException } from '@aws-sdk/client-sts'
-import { markdownText } from '../log-text.js'
+import { markdownText } from '../runner/log-text.js'
 import { accountOfArn, isStsArn } from '../rules/arn.js'
 import { isAwsRegion, partitionOfRegion } from '../rules/region.js'
 import type { Cause, Diagnosis, Failure } from './cause.js'

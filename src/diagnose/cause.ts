@@ -2,8 +2,8 @@
  * The shapes every diagnosis module shares: what comes out (a Diagnosis), what goes in (the
  * failure and its context), and what one cause is (a `matches`/`explain` pair).
  */
-import type { AttemptFacts } from '../attempt-error.js'
-import type { RunContext } from '../github-context.js'
+import type { AttemptFacts } from './attempt-error.js'
+import type { RunContext } from '../runner/github-context.js'
 import type { Settings } from '../settings.js'
 
 export interface Diagnosis {
@@ -21,7 +21,7 @@ export interface FailureContext {
   settings?: Settings
   env: NodeJS.ProcessEnv
   context: RunContext
-  /** What the failed attempt knew: the role, the caller, the ID token (attempt-error.ts). */
+  /** What the failed attempt knew: the role, the caller, the ID token (diagnose/attempt-error.ts). */
   facts: AttemptFacts
   claims?: TokenClaims
   timeoutMs?: number

@@ -3,7 +3,7 @@
  * runner credentials), or source keys STS rejects.
  */
 import { CredentialsProviderError } from '@smithy/core/config'
-import type { RunContext } from '../github-context.js'
+import type { RunContext } from '../runner/github-context.js'
 import { NoCredentialsError } from '../sources/environment.js'
 import type { Cause, Diagnosis, Failure } from './cause.js'
 import { section, simple } from './text.js'

@@ -1,10 +1,10 @@
 /**
- * Diagnosis of a file-system failure on the shared AWS files (file-error.ts): the title names the
+ * Diagnosis of a file-system failure on the shared AWS files (profiles/file-error.ts): the title names the
  * operation and the file, the message the fix. Nothing was exported, and the files are as they
  * were (a failed write is taken back under the lock).
  */
-import { FileSystemError, reasonOf } from '../file-error.js'
-import { markdownText, neutralise } from '../log-text.js'
+import { FileSystemError, reasonOf } from '../profiles/file-error.js'
+import { markdownText, neutralise } from '../runner/log-text.js'
 import type { Cause } from './cause.js'
 import { section } from './text.js'
 

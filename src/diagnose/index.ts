@@ -7,7 +7,7 @@
  *
  * The causes are tried in the order of CAUSES; the first that matches explains the failure.
  */
-import { errorCode } from '../error-code.js'
+import { errorCode } from '../network/error-code.js'
 import {
   accountNotAllowed,
   badAnswer,

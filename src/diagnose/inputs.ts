@@ -1,5 +1,5 @@
 /** Diagnosis of a bad input: refused by a rule before any call, so nothing was sent or exported. */
-import { markdownText } from '../log-text.js'
+import { markdownText } from '../runner/log-text.js'
 import { InputError } from '../rules/input-error.js'
 import type { Cause } from './cause.js'
 import { section } from './text.js'

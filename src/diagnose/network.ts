@@ -1,5 +1,5 @@
 /** Diagnoses of time and reach: the step's deadline, one attempt's deadline, STS not reachable. */
-import { AttemptTimeoutError } from '../bounded-http.js'
+import { AttemptTimeoutError } from '../network/bounded-http.js'
 import type { Cause } from './cause.js'
 import { isHandlerTimeout, systemCodeOf } from './sts-errors.js'
 import { simple } from './text.js'

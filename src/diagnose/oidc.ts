@@ -3,9 +3,9 @@
  * policy that does not admit the token, a provider or audience missing, an expired token.
  */
 import { ExpiredTokenException, InvalidIdentityTokenException } from '@aws-sdk/client-sts'
-import { markdownCode, markdownText } from '../log-text.js'
+import { markdownCode, markdownText } from '../runner/log-text.js'
 import { accountOfArn } from '../rules/arn.js'
-import { needsFreshToken } from '../retry.js'
+import { needsFreshToken } from '../network/retry.js'
 import { IdTokenRequestError } from '../sources/id-token-error.js'
 import type { Cause, Diagnosis, Failure } from './cause.js'
 import {
@@ -114,7 +114,7 @@ function explainWebIdentityDenied(failure: Failure): Diagnosis {
 
 /**
  * STS could not reach the identity provider, or fetch its keys, to check the token: retried with a
- * fresh token each time (retry.ts, needsFreshToken), and still failing. Not the trust policy.
+ * fresh token each time (network/retry.ts, needsFreshToken), and still failing. Not the trust policy.
  */
 export const identityProviderUnreachable: Cause = {
   matches: ({ error, webIdentity }) => webIdentity && needsFreshToken(error),

@@ -4,7 +4,7 @@
  * an STSServiceException named by the code, so the guard is `instanceof` plus the code.
  */
 import { STSServiceException } from '@aws-sdk/client-sts'
-import { errorCode } from '../error-code.js'
+import { errorCode } from '../network/error-code.js'
 
 /**
  * The code of an error STS answered with. `instanceof STSServiceException` is duck-typed by the

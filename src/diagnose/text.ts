@@ -2,7 +2,7 @@
  * Building blocks of a diagnosis's text: sections, JSON blocks, the role and partition to name.
  * Sentences carrying outside text go through markdownText in `details`.
  */
-import { markdownText } from '../log-text.js'
+import { markdownText } from '../runner/log-text.js'
 import { isAwsRegion, partitionOfRegion } from '../rules/region.js'
 import type { Diagnosis, FailureContext } from './cause.js'
 

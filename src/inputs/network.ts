@@ -10,14 +10,14 @@ import { hasControlCharacter } from '../rules/input-error.js'
 import { parseRegion } from '../rules/region.js'
 import { parseWholeNumber } from '../rules/whole-number.js'
 import type { Settings } from '../settings.js'
-import { optional, type InputReader } from './reader.js'
+import { optional, type InputReader } from '../runner/input-reader.js'
 
 /**
  * The STS endpoint from sts-endpoint, else from the variables the SDK would read
  * (@smithy/core/endpoints getEndpointUrlConfig: AWS_ENDPOINT_URL_STS, then AWS_ENDPOINT_URL,
  * unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is "true"). The shared config profile's endpoint is
- * read later, from the files (endpoint-resolution.ts); the SDK itself reads none of them
- * (sts.ts), so the endpoint chosen here is the one every call goes to.
+ * read later, from the files (network/endpoint-resolution.ts); the SDK itself reads none of them
+ * (network/sts.ts), so the endpoint chosen here is the one every call goes to.
  */
 export function readStsEndpoint(
   input: InputReader,

@@ -4,16 +4,16 @@
  * no tags, external ID or source identity: the first two are ignored with a warning, as
  * configure-aws-credentials ignores them; source-identity, ours alone, is an error).
  */
-import type { RunContext } from '../github-context.js'
+import type { RunContext } from '../runner/github-context.js'
 import { InputError, quote } from '../rules/input-error.js'
 import { splitList } from '../rules/lists.js'
 import { parseInlinePolicy, parseManagedPolicies } from '../rules/policies.js'
 import { parseExternalId, parseSessionName, parseSourceIdentity } from '../rules/session.js'
 import { mergeTags, parseCustomTags, parseTransitiveTagKeys } from '../rules/tags.js'
 import { parseWholeNumber } from '../rules/whole-number.js'
-import { contextTags, OWN_TAG_KEYS } from '../session-tags.js'
+import { contextTags, OWN_TAG_KEYS } from './session-tags.js'
 import type { RoleRequest, SourcePlan } from '../settings.js'
-import type { InputReader } from './reader.js'
+import type { InputReader } from '../runner/input-reader.js'
 import { isWebIdentity } from './source.js'
 
 /** STS's bounds on DurationSeconds, and the one-hour cap on chained sessions. */

@@ -3,7 +3,7 @@ import { InputError } from '../rules/input-error.js'
 import { parseKeyPart } from '../rules/credentials.js'
 import { parseAudience } from '../rules/session.js'
 import type { SourcePlan, StaticCredentials } from '../settings.js'
-import type { InputReader } from './reader.js'
+import type { InputReader } from '../runner/input-reader.js'
 
 /** Access keys from inputs, all three parts checked together; undefined when none are given. */
 export function readAccessKeys(input: InputReader): StaticCredentials | undefined {

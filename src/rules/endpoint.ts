@@ -8,7 +8,7 @@ import { InputError, hasControlCharacter, quote } from './input-error.js'
 /**
  * A rule broken by an input or by what stands in for it: an environment variable
  * (`HTTPS_PROXY` for http-proxy, `AWS_ENDPOINT_URL_STS` for sts-endpoint), named as
- * environment-inputs.ts names one, or the shared config profile. `setting` is the input's name,
+ * runner/environment-inputs.ts names one, or the shared config profile. `setting` is the input's name,
  * the variable's (upper case), a phrase starting with "endpoint_url in" or anything else (a
  * launcher's stored config), which is named as it is.
  */

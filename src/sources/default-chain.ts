@@ -7,7 +7,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node'
 import type { AwsCredentialIdentity } from '@smithy/types'
 import { quote } from '../rules/input-error.js'
-import { maskSecret } from '../secrets.js'
+import { maskSecret } from '../runner/secrets.js'
 
 export interface ChainCredentials {
   credentials: AwsCredentialIdentity

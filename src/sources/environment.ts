@@ -1,6 +1,6 @@
 /** Source credentials already in the job's environment, or the error saying there are none. */
 import type { AwsCredentialIdentity } from '@smithy/types'
-import { maskSecret } from '../secrets.js'
+import { maskSecret } from '../runner/secrets.js'
 
 /** Raised when the job has no identity to call STS with; diagnose/credentials.ts explains the likely cause. */
 export class NoCredentialsError extends Error {

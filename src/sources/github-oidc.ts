@@ -1,10 +1,10 @@
 /** GitHub OIDC as the source: the ID token from the runner's token endpoint, checked and masked. */
 import { HttpRequest } from '@smithy/core/protocols'
 import { streamCollector } from '@smithy/node-http-handler'
-import { checkIdToken } from '../answers.js'
-import { callHandler, type CallOptions } from '../call-options.js'
+import { checkIdToken } from '../network/answers.js'
+import { callHandler, type CallOptions } from '../network/call-options.js'
 import { IdTokenRequestError } from './id-token-error.js'
-import { maskSecret } from '../secrets.js'
+import { maskSecret } from '../runner/secrets.js'
 
 export { IdTokenRequestError }
 
@@ -53,7 +53,7 @@ export async function fetchIdToken(
         throw new IdTokenRequestError(response.statusCode)
       }
       // A 2xx that is not JSON is the endpoint misbehaving, worth another attempt; a token that
-      // is not a JWT is a bad answer (answers.ts), not retried.
+      // is not a JWT is a bad answer (network/answers.ts), not retried.
       const value = parseTokenBody(body)
       if (value === undefined) throw new IdTokenRequestError(502)
       return checkIdToken(value)

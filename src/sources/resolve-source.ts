@@ -4,7 +4,7 @@
  * Whatever a source holds is masked as soon as it is held, by the source module itself.
  */
 import type { AwsCredentialIdentity } from '@smithy/types'
-import { info } from '../runner.js'
+import { info } from '../runner/commands.js'
 import type { SourcePlan } from '../settings.js'
 import { fromAccessKeys } from './access-keys.js'
 import { fromDefaultChain } from './default-chain.js'

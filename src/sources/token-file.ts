@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { InputError, quote } from '../rules/input-error.js'
-import { maskSecret } from '../secrets.js'
+import { maskSecret } from '../runner/secrets.js'
 
 /** A web identity token from a file (EKS, or a token another step wrote); relative to the workspace. */
 export async function fromTokenFile(path: string, env: NodeJS.ProcessEnv): Promise<string> {

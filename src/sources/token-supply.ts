@@ -1,12 +1,12 @@
 /**
  * One ID token shared by every role of the run, replaced when it is about to expire, when STS
  * says it has (a long run of retries can outlive a five-minute token), and before each new attempt
- * after STS could not check it with the identity provider (retry.ts, needsFreshToken), as
+ * after STS could not check it with the identity provider (network/retry.ts, needsFreshToken), as
  * configure-aws-credentials retries those. Bounded by MAX_TOKEN_FETCHES.
  */
-import type { TransientOnlyRetry } from '../retry.js'
-import { info } from '../runner.js'
-import type { Session } from '../sts.js'
+import type { TransientOnlyRetry } from '../network/retry.js'
+import { info } from '../runner/commands.js'
+import type { Session } from '../network/sts.js'
 import { tokenExpiry } from './github-oidc.js'
 
 /** A token with less than this left is replaced before use. */

@@ -11,7 +11,7 @@ import {
   parseProxyUrl,
   proxySecrets
 } from '../../../src/rules/endpoint.js'
-import { noProxyList } from '../../../src/http-agents.js'
+import { noProxyList } from '../../../src/network/http-agents.js'
 import { settings, expectRefused, escapeRegExp } from '../../../test-support/read-settings.js'
 
 describe('http-proxy and no-proxy', () => {

@@ -3,7 +3,7 @@
  * transitive-tag-keys.
  */
 import { describe, expect, test } from '@jest/globals'
-import type { RunContext } from '../../../src/github-context.js'
+import type { RunContext } from '../../../src/runner/github-context.js'
 import {
   NO_KEYS,
   OIDC_ENV,
