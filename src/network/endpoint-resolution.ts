@@ -41,11 +41,11 @@ export interface EndpointFlags {
 
 /**
  * The SDK's own reading of AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT (@smithy/core/config
- * booleanSelector: exactly "true" or "false", anything else is an error). Undefined when the SDK
- * would fail or could find the setting elsewhere (AWS_ENDPOINT_URL*, which the SDK also honours).
+ * booleanSelector: exactly "true" or "false", anything else is an error); undefined where the SDK
+ * would fail.
  */
-export function endpointFlags(env: NodeJS.ProcessEnv): EndpointFlags | undefined {
-  const flag = (name: string): boolean | undefined | 'invalid' => {
+function environmentFlags(env: NodeJS.ProcessEnv): EndpointFlags | undefined {
+  const flag = (name: string): boolean | 'invalid' => {
     const value = env[name]
     if (value === undefined) return false
     return value === 'true' ? true : value === 'false' ? false : 'invalid'
@@ -53,8 +53,16 @@ export function endpointFlags(env: NodeJS.ProcessEnv): EndpointFlags | undefined
   const useFips = flag('AWS_USE_FIPS_ENDPOINT')
   const useDualStack = flag('AWS_USE_DUALSTACK_ENDPOINT')
   if (useFips === 'invalid' || useDualStack === 'invalid') return undefined
+  return { useFips, useDualStack }
+}
+
+/**
+ * The flags for the early guess of the endpoint: the environment's, undefined when the SDK would
+ * fail or could find the endpoint elsewhere (AWS_ENDPOINT_URL*, which the SDK also honours).
+ */
+export function endpointFlags(env: NodeJS.ProcessEnv): EndpointFlags | undefined {
   if (Object.keys(env).some(name => name.startsWith('AWS_ENDPOINT_URL'))) return undefined
-  return { useFips: useFips === true, useDualStack: useDualStack === true }
+  return environmentFlags(env)
 }
 
 /**
@@ -135,16 +143,10 @@ function filesMayChooseEndpoint(env: NodeJS.ProcessEnv): boolean {
  * mentions `use_fips_endpoint` or `use_dualstack_endpoint` (the SDK reads the profile then).
  */
 export function clientEndpointFlags(env: NodeJS.ProcessEnv): EndpointFlags | undefined {
-  const flag = (name: string): boolean | 'invalid' => {
-    const value = env[name]
-    if (value === undefined) return false
-    return value === 'true' ? true : value === 'false' ? false : 'invalid'
-  }
-  const useFips = flag('AWS_USE_FIPS_ENDPOINT')
-  const useDualStack = flag('AWS_USE_DUALSTACK_ENDPOINT')
-  if (useFips === 'invalid' || useDualStack === 'invalid') return undefined
-  if (sharedFilesMention(env, /use_fips_endpoint|use_dualstack_endpoint/)) return undefined
-  return { useFips, useDualStack }
+  const flags = environmentFlags(env)
+  if (!flags || sharedFilesMention(env, /use_fips_endpoint|use_dualstack_endpoint/))
+    return undefined
+  return flags
 }
 
 /** The shared files' bytes as Latin-1 (every setting name is ASCII), read once per path. */
