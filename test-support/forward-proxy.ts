@@ -1,9 +1,10 @@
 /**
- * A loopback forward proxy that logs what passes through it: absolute-form requests for plain-http
- * targets (the proxy reads them in clear) and CONNECT tunnels for https targets (it sees only
- * `CONNECT host:port`, then bytes it cannot read). Optionally it demands Proxy-Authorization
- * (Basic, RFC 9110 §11.7.1: 407 with Proxy-Authenticate otherwise), and listens over TLS itself
- * (an https:// proxy). Enough to show where the action's calls go and what a proxy sees.
+ * A loopback forward proxy that logs what passes through it, as RFC 9110/9112 define one:
+ * absolute-form requests for plain-http targets (RFC 9112 §3.2.2; the proxy reads them in clear)
+ * and CONNECT tunnels for https targets (RFC 9110 §9.3.6: it sees only `CONNECT host:port`, then
+ * bytes it cannot read). Optionally it demands Proxy-Authorization (Basic, RFC 9110 §11.7.1: 407
+ * with Proxy-Authenticate otherwise), and listens over TLS itself (an https:// proxy). Enough to
+ * show where the action's calls go and what a proxy sees.
  */
 import {
   createServer as createHttpServer,
